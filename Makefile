@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 SETUP_KEY := $(shell cat pyproject.toml constraints.txt requirements-data.txt 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.dsel-setup-$(SETUP_KEY)
 NB_WORKERS ?= 2
+PYTEST_ARGS ?= tests
 
 .PHONY: setup tour test export-check nbtest pytest clean-venv
 
@@ -40,7 +41,7 @@ nbtest: setup
 
 pytest: setup
 	@echo "== pytest tests/"
-	DSEL_MODE=ci $(PY) -m pytest -q tests
+	DSEL_MODE=ci $(PY) -m pytest -q $(PYTEST_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)
