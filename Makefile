@@ -9,7 +9,7 @@ STAMP := $(VENV)/.dsel-setup-$(SETUP_KEY)
 NB_WORKERS ?= 2
 PYTEST_ARGS ?= tests
 
-.PHONY: setup tour test export-check nbtest pytest clean-venv
+.PHONY: setup tour test export-check nbtest pytest readme clean-venv
 
 setup: $(STAMP)
 
@@ -34,6 +34,11 @@ export-check: setup
 	$(VENV)/bin/nbdev-export
 	@git diff --exit-code --stat -- dsel_course || { echo "nbdev-export changed dsel_course/: run nbdev-export and commit"; exit 1; }
 	@test -z "$$(git status --porcelain --untracked-files=all -- dsel_course)" || { git status --short -- dsel_course; echo "nbdev-export left untracked/changed files in dsel_course/: commit them"; exit 1; }
+	$(PY) tools/make_readme.py
+	@git diff --exit-code --stat -- README.md || { echo "README.md is out of date with nbs/index.ipynb: run make readme and commit"; exit 1; }
+
+readme: setup
+	$(PY) tools/make_readme.py
 
 nbtest: setup
 	@echo "== every notebook in ci mode"
