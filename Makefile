@@ -42,7 +42,7 @@ readme: setup
 
 nbtest: setup
 	@echo "== every notebook in ci mode"
-	DSEL_MODE=ci $(VENV)/bin/nbdev-test --n-workers $(NB_WORKERS) --timing
+	DSEL_MODE=ci OMP_NUM_THREADS=1 $(VENV)/bin/nbdev-test --n-workers $(NB_WORKERS) --timing
 
 pytest: setup
 	@echo "== pytest tests/"
