@@ -2,6 +2,7 @@
 
 Modules:
 
+- `dsel_course.concepts`: The documents name five properties of a training set — diversity (多样性), quality (质量), scale (规模), annotation (标注), distribution (分布) — and three risks — concept drift (概念漂移), data poisoning (数据中毒), fairness (公平性) — but measure none of them. Here each one becomes a number a learner computes on the bundled real corpora, with a plot.
 - `dsel_course.core`: One place for what every chapter needs: `set_seed`, the device choice, the run **mode** (`ci` / `quick` / `full`) with the single table of sizes per mode, and the environment report printed at the top of each notebook.
 - `dsel_course.data`: Every corpus the course uses, loaded by name as a `datasets.Dataset` with a common schema, a data card (数据卡片) that says where it came from and what is wrong with it, and a sha256 check of every file read.
 - `dsel_course.finetune`: The seed documents' training loop, shown as written and checked line by line against today's libraries; a minimal runnable fix of it (the baseline); then our trainer: tokenise once, dynamic padding, length-grouped batches, AdamW with warm-up, clipping, checkpoint choice on the validation split, real metrics (accuracy, macro-F1, confusion matrix, calibration). With it we compare fine-tuning strategies (全量微调, 逐层微调, last-k layers, frozen encoder) and run the experiment the course is about: select (数据选择) → fine-tune → evaluate, as budget curves.
