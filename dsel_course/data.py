@@ -483,7 +483,7 @@ def split_indices(labels:np.ndarray|None, # class id per row, or None for an uns
         out["valid"].append(g[:n_va]); out["test"].append(g[n_va:n_va+n_te]); out["train"].append(g[n_va+n_te:])
     return {k: np.sort(np.concatenate(v)).astype(int) for k, v in out.items()}
 
-# %% ../nbs/01_data.ipynb #131bc820
+# %% ../nbs/01_data.ipynb #cadf0379
 def split_dataset(ds:Dataset, # the corpus
                   valid:float=0.1, # share for validation (model and checkpoint choice)
                   test:float=0.2, # share for the final test (touched once)
@@ -496,6 +496,10 @@ def split_dataset(ds:Dataset, # the corpus
         if not (isinstance(f, (int, float)) and 0 <= f < 1): raise ValueError(f"{nm} must be a fraction in [0, 1), got {f!r}")
     if valid + test >= 1: raise ValueError(f"valid + test = {valid+test} leaves no training rows: make them sum to less than 1")
     if len(ds) < 3: raise ValueError(f"a dataset of {len(ds)} rows cannot be split: pass at least 3 rows")
+    if "source_row" in ds.column_names and len(set(ds["source_row"])) < len(ds):
+        import warnings
+        warnings.warn("this dataset was resampled before the split (repeated source_row values): copies of one row "
+                      "can land in train and test; split first, then resample the training split", stacklevel=2)
     labels = np.array(ds[stratify]) if stratify and stratify in ds.column_names else None
     idx = split_indices(labels, len(ds), (valid, test), seed)
     return DatasetDict({k: ds.select(v) for k, v in idx.items()})
