@@ -26,7 +26,7 @@ __all__ = ['label_codes', 'labels_of', 'class_quotas', 'ClassBalanced', 'resampl
            'LeakageWarning', 'resampled_rows', 'cross_split_copies', 'split_checked', 'column_array', 'embeddings_of',
            'add_embeddings', 'unit_rows', 'TaskRelevance', 'k_center_greedy', 'covering_radius', 'KCenterGreedy',
            'kmeans_pp_init', 'kmeans', 'ClusterBalanced', 'similar_pairs', 'first_of_component', 'SemanticDedup',
-           'softmax', 'sgd_step', 'train_dynamics', 'uncertainty', 'el2n', 'data_map', 'Uncertainty', 'Difficulty',
+           'sgd_step', 'train_dynamics', 'uncertainty', 'el2n', 'data_map', 'Uncertainty', 'Difficulty',
            'DataMapRegion', 'confident_thresholds', 'round_rows', 'confident_joint', 'find_label_issues', 'oof_probs',
            'LabelNoiseFilter', 'response_nll', 'ifd_scores', 'IFD', 'SelectionLog', 'selection_entries',
            'overlap_checks', 'LeakageReport', 'audit_leakage']
@@ -397,11 +397,8 @@ class SemanticDedup(Strategy):
         first = first_of_component(similar_pairs(X, self.threshold), len(X))
         return np.where(first == np.arange(len(X)), "", "semantic_duplicate").astype(object)
 
-# %% ../nbs/31_select_sft.ipynb #19d4f88e
-def softmax(Z:np.ndarray, # (n, K) logits
-           ) -> np.ndarray:
-    "Row-wise softmax, numerically stable."
-    Z = Z - Z.max(1, keepdims=True); E = np.exp(Z); return E / E.sum(1, keepdims=True)
+# %% ../nbs/31_select_sft.ipynb #4c44439b
+from .xent import softmax  # chapter 2's stable softmax (log-sum-exp), reused rather than rewritten
 
 def sgd_step(W:np.ndarray, b:np.ndarray, # weights (d, K) and bias (K,), updated in place
              X, y:np.ndarray, # a mini-batch: features (dense or scipy sparse) and class codes
