@@ -25,12 +25,12 @@ from .models import load_tokenizer, load_classifier, save_dir_atomic, embed_text
 # %% auto #0
 __all__ = ['FT_STRATEGIES', 'undefined_names', 'SeedIMDBDataset', 'seed_loop_train', 'check_labelled', 'tokenize_dataset',
            'length_grouped_batches', 'padded_tokens', 'pad_batch', 'linear_warmup_decay', 'confusion', 'macro_f1',
-           'ece', 'classification_metrics', 'autocast_dtype', 'predict_proba', 'evaluate', 'unfrozen_layers',
-           'encoder_parts', 'set_trainable', 'make_optimizer', 'save_checkpoint', 'train_classifier', 'resolve_task',
-           'task_splits', 'plot_reliability', 'compare_strategies', 'scenario_pool', 'random_strategy', 'oof_losses',
-           'loss_trim_strategy', 'balanced_strategy', 'as_selector', 'tfidf_lr_trainer', 'cached_embeddings',
-           'embed_lr_trainer', 'finetune_trainer', 'run_budget_curve', 'summarise_curve', 'budget_verdict',
-           'plot_budget_curves']
+           'calibration_error', 'ece', 'classification_metrics', 'autocast_dtype', 'predict_proba', 'evaluate',
+           'unfrozen_layers', 'encoder_parts', 'set_trainable', 'make_optimizer', 'save_checkpoint', 'train_classifier',
+           'resolve_task', 'task_splits', 'plot_reliability', 'compare_strategies', 'scenario_pool', 'random_strategy',
+           'oof_losses', 'loss_trim_strategy', 'balanced_strategy', 'as_selector', 'tfidf_lr_trainer',
+           'cached_embeddings', 'embed_lr_trainer', 'finetune_trainer', 'run_budget_curve', 'summarise_curve',
+           'budget_verdict', 'plot_budget_curves']
 
 # %% ../nbs/40_finetune.ipynb #0d3e3ace
 def undefined_names(code:str, # Python source (e.g. a code block from a document)
@@ -213,20 +213,30 @@ def macro_f1(y:Sequence[int], # true class ids
     tp, denom = np.diag(c).astype(float), (c.sum(0) + c.sum(1)).astype(float)
     return float(np.mean(np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)))
 
-# %% ../nbs/40_finetune.ipynb #ea91390f
+# %% ../nbs/40_finetune.ipynb #d03220e6
+def calibration_error(conf, # confidences in [0, 1], one per answer
+                      correct, # 1 where the answer was right, else 0
+                      n_bins:int=15, # equal-width confidence bins on [0, 1]
+                     ) -> float:
+    "ECE: bin-size-weighted mean |accuracy - confidence| (bins right-closed, like sklearn's calibration_curve; nan if empty)."
+    conf, correct = np.asarray(conf, dtype=float), np.asarray(correct, dtype=float)
+    if conf.shape != correct.shape: raise ValueError(f"conf {conf.shape} and correct {correct.shape} differ: pass one confidence per answer")
+    if len(conf) == 0: return float("nan")
+    b = np.searchsorted(np.linspace(0, 1, n_bins + 1)[1:-1], conf, side="left")
+    gap = np.abs(np.bincount(b, correct, n_bins) - np.bincount(b, conf, n_bins))   # |sum acc - sum conf| per bin
+    return float(gap.sum() / len(conf))
+
+# %% ../nbs/40_finetune.ipynb #f6a33ef7
 def ece(probs:np.ndarray, # (n, C) predicted class probabilities
         y:Sequence[int], # true class ids
         n_bins:int=15, # equal-width confidence bins on [0, 1]
        ) -> float:
-    "Expected calibration error of the top-class confidence (bins right-closed, like sklearn's calibration_curve)."
+    "Expected calibration error of the top-class confidence (`calibration_error` of max-probability vs. correctness)."
     probs, y = np.asarray(probs, dtype=float), np.asarray(y)
     if probs.ndim != 2 or len(probs) != len(y): raise ValueError(f"probs must be (n, C) with n = len(y) = {len(y)}, got {probs.shape}")
-    conf, correct = probs.max(1), (probs.argmax(1) == y).astype(float)
-    b = np.searchsorted(np.linspace(0, 1, n_bins + 1)[1:-1], conf, side="left")
-    gap = np.abs(np.bincount(b, correct, n_bins) - np.bincount(b, conf, n_bins))   # |sum acc - sum conf| per bin
-    return float(gap.sum() / len(y))
+    return calibration_error(probs.max(1), (probs.argmax(1) == y).astype(float), n_bins)
 
-# %% ../nbs/40_finetune.ipynb #a8d9d08b
+# %% ../nbs/40_finetune.ipynb #a49111f3
 def classification_metrics(probs:np.ndarray, # (n, C) predicted class probabilities
                            y:Sequence[int], # true class ids
                           ) -> dict:
@@ -237,7 +247,7 @@ def classification_metrics(probs:np.ndarray, # (n, C) predicted class probabilit
     return dict(n=len(y), accuracy=float((pred == y).mean()), macro_f1=macro_f1(y, pred, C), ece=ece(probs, y),
                 nll=float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, 1)).mean()), confusion=confusion(y, pred, C))
 
-# %% ../nbs/40_finetune.ipynb #f7c89cb5
+# %% ../nbs/40_finetune.ipynb #8d4e78ef
 def autocast_dtype(device:str, # "cuda", "cpu", ...
                    precision:str="auto", # "auto" (bf16/fp16 on GPU, fp32 on CPU), "bf16", "fp16" or "fp32"
                   ):
@@ -250,7 +260,7 @@ def autocast_dtype(device:str, # "cuda", "cpu", ...
     if precision == "fp16" and not cuda: raise ValueError("fp16 autocast needs a GPU: use precision='bf16' or 'fp32' on a CPU")
     return torch.bfloat16 if precision == "bf16" else torch.float16
 
-# %% ../nbs/40_finetune.ipynb #ebc379ba
+# %% ../nbs/40_finetune.ipynb #7cea6d6f
 def predict_proba(model, # a sequence classifier
                   tok_ds:Dataset, # a split from tokenize_dataset
                   pad_id:int, # the tokenizer's pad_token_id
@@ -274,7 +284,7 @@ def predict_proba(model, # a sequence classifier
     model.train(was_training)
     return out
 
-# %% ../nbs/40_finetune.ipynb #7540fd23
+# %% ../nbs/40_finetune.ipynb #8f7a48fc
 def evaluate(model, # a fine-tuned sequence classifier
              tokenizer, # its tokenizer
              ds:Dataset, # a labelled split (text + label)
@@ -290,7 +300,7 @@ def evaluate(model, # a fine-tuned sequence classifier
     probs = predict_proba(model, tds, tokenizer.pad_token_id, batch_size, precision)
     return {**classification_metrics(probs, tds["labels"]), "probs": probs}
 
-# %% ../nbs/40_finetune.ipynb #4358c5f9
+# %% ../nbs/40_finetune.ipynb #72b84e7d
 FT_STRATEGIES = ("full", "last_k", "gradual", "probe")
 
 def unfrozen_layers(strategy:str, # one of FT_STRATEGIES
@@ -307,7 +317,7 @@ def unfrozen_layers(strategy:str, # one of FT_STRATEGIES
         return k
     return min(n_layers + 1, int(progress * (n_layers + 2)))
 
-# %% ../nbs/40_finetune.ipynb #b14d4016
+# %% ../nbs/40_finetune.ipynb #054e7de8
 def encoder_parts(model, # a BERT-style sequence classifier
                  ) -> tuple[list, list, list]:
     "(embedding params, [params of each transformer layer, bottom first], head params)."
@@ -319,7 +329,7 @@ def encoder_parts(model, # a BERT-style sequence classifier
     seen = {id(p) for p in emb} | {id(p) for ps in per_layer for p in ps}
     return emb, per_layer, [p for p in model.parameters() if id(p) not in seen]
 
-# %% ../nbs/40_finetune.ipynb #1223fa6b
+# %% ../nbs/40_finetune.ipynb #c0ebaafe
 def set_trainable(model, # a BERT-style sequence classifier
                   n_top:int, # how many top layers train (from unfrozen_layers); > n_layers adds the embeddings
                  ) -> int:
@@ -331,7 +341,7 @@ def set_trainable(model, # a BERT-style sequence classifier
     for p in head: p.requires_grad_(True)
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
-# %% ../nbs/40_finetune.ipynb #83ab039e
+# %% ../nbs/40_finetune.ipynb #c7fc1380
 def make_optimizer(model, # the model to train
                    lr:float=5e-5, # peak learning rate
                    weight_decay:float=0.01, # decoupled weight decay for weight matrices
@@ -345,7 +355,7 @@ def make_optimizer(model, # the model to train
     try: return torch.optim.AdamW(groups, lr=lr, fused=True)      # one fused kernel: several times faster on CPU and GPU
     except (RuntimeError, TypeError, ValueError): return torch.optim.AdamW(groups, lr=lr)
 
-# %% ../nbs/40_finetune.ipynb #1289f650
+# %% ../nbs/40_finetune.ipynb #528f81b8
 def save_checkpoint(model, # the model to save
                     tokenizer, # its tokenizer (saved beside it, so the folder loads on its own)
                     path:str|Path, # the checkpoint folder (created or replaced atomically)
@@ -359,7 +369,7 @@ def save_checkpoint(model, # the model to save
         if meta: (tmp/"dsel_checkpoint.json").write_text(json.dumps(meta, default=float, indent=1))
     return save_dir_atomic(path, write)
 
-# %% ../nbs/40_finetune.ipynb #3c271834
+# %% ../nbs/40_finetune.ipynb #65cd70a0
 def _load_for_training(model_name, num_labels:int, model=None, tokenizer=None):
     "(model, tokenizer): the given ones, or loaded by name with SDPA attention where supported."
     if model is not None:
@@ -369,7 +379,7 @@ def _load_for_training(model_name, num_labels:int, model=None, tokenizer=None):
     except (ValueError, ImportError): m = load_classifier(model_name, num_labels=num_labels)   # no SDPA for this model
     return m, load_tokenizer(model_name)
 
-# %% ../nbs/40_finetune.ipynb #448d5857
+# %% ../nbs/40_finetune.ipynb #99b60230
 def train_classifier(train_ds:Dataset, # labelled training split (text + label)
                      valid_ds:Dataset|None, # labelled validation split: chooses the checkpoint; None keeps the last state
                      model_name:str="minilm", # alias, local folder or hub name ("bert-base-uncased")
@@ -455,7 +465,7 @@ def train_classifier(train_ds:Dataset, # labelled training split (text + label)
                 checkpoint=str(checkpoint_dir) if checkpoint_dir is not None else None)
     return model, hist
 
-# %% ../nbs/40_finetune.ipynb #d84ebea6
+# %% ../nbs/40_finetune.ipynb #5a58c1cd
 def resolve_task(corpus:str|None=None, # "pang_lee", "imdb", or None (imdb in full mode, else pang_lee)
                  model_name:str|None=None, # None: bert-base-uncased in full mode, else minilm
                  mode:str|None=None, # a mode; None uses get_mode()
@@ -471,13 +481,13 @@ def resolve_task(corpus:str|None=None, # "pang_lee", "imdb", or None (imdb in fu
         return "pang_lee", "minilm", note
     return corpus, model_name, None
 
-# %% ../nbs/40_finetune.ipynb #7ac78de0
+# %% ../nbs/40_finetune.ipynb #283b5ab1
 def _sample(ds:Dataset, n:int|None, seed:int) -> Dataset:
     "A seeded random sample of n rows (order kept); all rows if n is None or >= len(ds)."
     if n is None or n >= len(ds): return ds
     return ds.select(np.sort(np.random.default_rng(seed).choice(len(ds), int(n), replace=False)))
 
-# %% ../nbs/40_finetune.ipynb #df5edd6c
+# %% ../nbs/40_finetune.ipynb #2ac00e95
 def task_splits(corpus:str="pang_lee", # a labelled corpus name ("imdb" needs the hub)
                 seed:int=DEFAULT_SEED, # split and sample seed
                 mode:str|None=None, # a mode for the sizes; None uses get_mode()
@@ -493,7 +503,7 @@ def task_splits(corpus:str="pang_lee", # a labelled corpus name ("imdb" needs th
                        valid=_sample(dd["valid"], size("eval_examples", mode), seed),
                        test=_sample(dd["test"], size("eval_examples", mode), seed))
 
-# %% ../nbs/40_finetune.ipynb #f275ca43
+# %% ../nbs/40_finetune.ipynb #9f3b1981
 def plot_reliability(probs:np.ndarray, # (n, C) predicted probabilities
                      y:Sequence[int], # true class ids
                      n_bins:int=10, # confidence bins
@@ -511,7 +521,7 @@ def plot_reliability(probs:np.ndarray, # (n, C) predicted probabilities
     ax.set_xlabel("mean confidence"); ax.set_ylabel("accuracy"); ax.set_title(f"ECE {ece(probs, y, n_bins):.3f}", fontsize=9)
     return ax
 
-# %% ../nbs/40_finetune.ipynb #551d3ca3
+# %% ../nbs/40_finetune.ipynb #bd41454a
 def compare_strategies(dd:DatasetDict, # splits train / valid / test
                        strategies:Sequence[str]=FT_STRATEGIES, # fine-tuning strategies to run
                        model_name:str="minilm", # the model to fine-tune
@@ -531,7 +541,7 @@ def compare_strategies(dd:DatasetDict, # splits train / valid / test
         del m
     return pd.DataFrame(rows)
 
-# %% ../nbs/40_finetune.ipynb #b62cce15
+# %% ../nbs/40_finetune.ipynb #62ed0b8c
 def scenario_pool(ds:Dataset, # the clean training pool (text + label)
                   scenario:str="clean", # "clean", "noisy" (20% flipped labels) or "imbalanced" (1:9)
                   seed:int=DEFAULT_SEED, # seed of the corruption
@@ -555,13 +565,13 @@ def scenario_pool(ds:Dataset, # the clean training pool (text + label)
         out = out.select(keep)
     return out
 
-# %% ../nbs/40_finetune.ipynb #6187029e
+# %% ../nbs/40_finetune.ipynb #a5e72cc4
 def _check_k(ds:Dataset, k:int) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= len(ds):
         raise ValueError(f"k must be an int in 1..{len(ds)} (rows to select), got {k!r}")
     return int(k)
 
-# %% ../nbs/40_finetune.ipynb #1e806961
+# %% ../nbs/40_finetune.ipynb #8561b88b
 def random_strategy(ds:Dataset, # the pool
                     k:int, # rows to select
                     seed:int=DEFAULT_SEED, # the selection seed
@@ -569,7 +579,7 @@ def random_strategy(ds:Dataset, # the pool
     "k row indices uniformly at random (sorted)."
     return np.sort(np.random.default_rng(seed).choice(len(ds), _check_k(ds, k), replace=False))
 
-# %% ../nbs/40_finetune.ipynb #02899da8
+# %% ../nbs/40_finetune.ipynb #d5b15587
 _OOF: dict = {}
 
 def oof_losses(ds:Dataset, # a labelled pool
@@ -590,7 +600,7 @@ def oof_losses(ds:Dataset, # a labelled pool
             _OOF[key] = -np.log(np.clip(p[np.arange(len(y)), np.searchsorted(np.unique(y), y)], 1e-12, 1))
     return _OOF[key]
 
-# %% ../nbs/40_finetune.ipynb #e18d9be7
+# %% ../nbs/40_finetune.ipynb #4322ce21
 def loss_trim_strategy(ds:Dataset, # the pool
                        k:int, # rows to select
                        seed:int=DEFAULT_SEED, # the selection seed
@@ -602,7 +612,7 @@ def loss_trim_strategy(ds:Dataset, # the pool
     keep = order[:max(k, len(ds) - int(drop * len(ds)))]
     return np.sort(np.random.default_rng(seed).choice(keep, k, replace=False))
 
-# %% ../nbs/40_finetune.ipynb #55a6e26f
+# %% ../nbs/40_finetune.ipynb #002308f9
 def balanced_strategy(ds:Dataset, # the pool
                       k:int, # rows to select
                       seed:int=DEFAULT_SEED, # the selection seed
@@ -616,7 +626,7 @@ def balanced_strategy(ds:Dataset, # the pool
             if left and quota[g] < len(groups[g]): quota[g] += 1; left -= 1
     return np.sort(np.concatenate([g[:q] for g, q in zip(groups, quota)]))
 
-# %% ../nbs/40_finetune.ipynb #77465b23
+# %% ../nbs/40_finetune.ipynb #75925e5b
 def as_selector(strategy, # a callable (ds, k, seed) -> indices, or a dsel_course.select Strategy
                ) -> Callable:
     "A callable `(ds, k, seed) -> sorted indices` for any supported strategy."
@@ -627,19 +637,19 @@ def as_selector(strategy, # a callable (ds, k, seed) -> indices, or a dsel_cours
     if callable(strategy): return strategy
     raise TypeError(f"a selection strategy must be a callable (ds, k, seed) -> indices or a dsel_course.select Strategy, got {type(strategy).__name__}")
 
-# %% ../nbs/40_finetune.ipynb #fe7f68d5
+# %% ../nbs/40_finetune.ipynb #a177fd71
 def _score(y_true, pred, C:int) -> dict:
     y_true, pred = np.asarray(y_true), np.asarray(pred)
     return dict(accuracy=float((y_true == pred).mean()), macro_f1=macro_f1(y_true, pred, C))
 
-# %% ../nbs/40_finetune.ipynb #98f62f86
+# %% ../nbs/40_finetune.ipynb #ff4c72b7
 def _fit_lr(Xtr, ytr, Xte, seed:int):
     "Logistic-regression predictions; a one-class training set predicts its class."
     from sklearn.linear_model import LogisticRegression
     if len(np.unique(ytr)) < 2: return np.full(Xte.shape[0], ytr[0])
     return LogisticRegression(max_iter=2000, random_state=seed).fit(Xtr, ytr).predict(Xte)
 
-# %% ../nbs/40_finetune.ipynb #ad57fe9e
+# %% ../nbs/40_finetune.ipynb #c1a91646
 def tfidf_lr_trainer(train:Dataset, # the selected training rows
                      valid:Dataset|None, # unused (kept for the common signature)
                      test:Dataset, # the fixed test split
@@ -651,7 +661,7 @@ def tfidf_lr_trainer(train:Dataset, # the selected training rows
     Xtr = v.fit_transform(train["text"])
     return _score(test["label"], _fit_lr(Xtr, np.asarray(train["label"]), v.transform(test["text"]), seed), check_labelled(test))
 
-# %% ../nbs/40_finetune.ipynb #1cb28204
+# %% ../nbs/40_finetune.ipynb #1b21fc25
 _EMB: dict = {}
 
 def cached_embeddings(texts:Sequence[str], # texts to embed
@@ -663,7 +673,7 @@ def cached_embeddings(texts:Sequence[str], # texts to embed
         for t, v in zip(todo, embed_texts(todo, name=name, max_length=size("max_length"), progress=False)): _EMB[(name, t)] = v
     return np.stack([_EMB[(name, t)] for t in texts])
 
-# %% ../nbs/40_finetune.ipynb #b4c3529d
+# %% ../nbs/40_finetune.ipynb #ee25b8e8
 def embed_lr_trainer(train:Dataset, # the selected training rows
                      valid:Dataset|None, # unused (kept for the common signature)
                      test:Dataset, # the fixed test split
@@ -673,7 +683,7 @@ def embed_lr_trainer(train:Dataset, # the selected training rows
     p = _fit_lr(cached_embeddings(train["text"]), np.asarray(train["label"]), cached_embeddings(test["text"]), seed)
     return _score(test["label"], p, check_labelled(test))
 
-# %% ../nbs/40_finetune.ipynb #c47781dc
+# %% ../nbs/40_finetune.ipynb #10e96dc8
 def finetune_trainer(**kw, # passed to train_classifier (model_name, epochs, lr, strategy, ...)
                     ) -> Callable:
     "A trainer `(train, valid, test, seed) -> metrics` that fine-tunes with train_classifier."
@@ -684,7 +694,7 @@ def finetune_trainer(**kw, # passed to train_classifier (model_name, epochs, lr,
     run.__name__ = "finetune_" + str(kw.get("model_name", "minilm"))
     return run
 
-# %% ../nbs/40_finetune.ipynb #aeab2258
+# %% ../nbs/40_finetune.ipynb #db6ec270
 def run_budget_curve(corpus_ds:DatasetDict, # splits train (the pool) / valid / test (fixed)
                      strategies:dict, # name -> selection strategy (see as_selector)
                      budgets:Sequence[float], # shares of the pool in (0, 1]
@@ -711,7 +721,7 @@ def run_budget_curve(corpus_ds:DatasetDict, # splits train (the pool) / valid / 
                                  minority_share=float(np.mean(np.asarray(pool["label"])[idx] == 1)), seconds=time.perf_counter() - t0, **r))
     return pd.DataFrame(rows)
 
-# %% ../nbs/40_finetune.ipynb #323b0f1f
+# %% ../nbs/40_finetune.ipynb #0712c0d0
 def summarise_curve(runs:pd.DataFrame, # rows from run_budget_curve
                     metric:str="accuracy", # the column to summarise
                    ) -> pd.DataFrame:
@@ -719,7 +729,7 @@ def summarise_curve(runs:pd.DataFrame, # rows from run_budget_curve
     g = runs.groupby(["scenario", "trainer", "strategy", "budget"])[metric]
     return g.agg(mean="mean", std=lambda x: float(np.std(x, ddof=1)) if len(x) > 1 else 0.0, n="count").reset_index()
 
-# %% ../nbs/40_finetune.ipynb #a97cfad3
+# %% ../nbs/40_finetune.ipynb #afd0ce88
 def budget_verdict(summary:pd.DataFrame, # one scenario and trainer from summarise_curve
                    at:float=0.5, # the budget compared with full data
                    small:Sequence[float]=(0.1, 0.2), # the small budgets for the margin over random
@@ -737,7 +747,7 @@ def budget_verdict(summary:pd.DataFrame, # one scenario and trainer from summari
     return dict(full=float(full), best_at=best, best_at_acc=float(at_b.max()), matches_full=bool(at_b.max() >= full - tol),
                 gap_to_full=float(at_b.max() - full), best_small=top, margin_small=marg.get(top, float("nan")))
 
-# %% ../nbs/40_finetune.ipynb #8622c29c
+# %% ../nbs/40_finetune.ipynb #0044a93b
 def plot_budget_curves(summary:pd.DataFrame, # from summarise_curve (several scenarios/trainers)
                        metric:str="accuracy", # the y label
                       ):

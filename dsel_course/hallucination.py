@@ -17,10 +17,9 @@ from .core import size, get_mode
 __all__ = ['SYLLABLES', 'FIELDS', 'ATTRIBUTES', 'IDK', 'TEMPLATES', 'QUESTIONS', 'PROBES', 'invent_names', 'make_world',
            'zipf_counts', 'render_bio', 'make_corpus', 'dedup_exact', 'WordTokenizer', 'Block', 'TinyGPT', 'pad_batch',
            'logits_of', 'torch_threads', 'lm_loss', 'pretrain', 'next_token_answers', 'score_candidates', 'probe_known',
-           'expected_calibration_error', 'answer_metrics', 'lab_config', 'build_lab', 'accuracy_by_frequency',
-           'fact_pools', 'sample_ft_set', 'qa_pairs', 'sft_loss', 'finetune', 'eval_facts', 'share_run',
-           'plot_share_runs', 'plot_fix', 'rival_rate', 'cached_by_value', 'slider_plot', 'share_result',
-           'plot_share_result', 'hf_encoders', 'hf_share_experiment']
+           'answer_metrics', 'lab_config', 'build_lab', 'accuracy_by_frequency', 'fact_pools', 'sample_ft_set',
+           'qa_pairs', 'sft_loss', 'finetune', 'eval_facts', 'share_run', 'plot_share_runs', 'plot_fix', 'rival_rate',
+           'cached_by_value', 'slider_plot', 'share_result', 'plot_share_result', 'hf_encoders', 'hf_share_experiment']
 
 # %% ../nbs/60_hallucination.ipynb #eae776d5
 SYLLABLES = "ka lo mir dra ven tho zu rel sa quin bor nyx el ta gor fi mu len ri dax pe vo sul tam ith ora bel cas ny ru".split()
@@ -293,19 +292,10 @@ def probe_known(model, # the pre-trained LM
             out[:, j] += np.array([p == e[a] for p, e in zip(pred, ents)]) / len(PROBES[a])
     return out
 
-# %% ../nbs/60_hallucination.ipynb #38310fe0
-def expected_calibration_error(conf, # confidences in [0, 1]
-                               correct, # 1 if the answer was right, else 0
-                               n_bins:int=10, # equal-width confidence bins
-                              ) -> float:
-    "ECE: bin-size-weighted mean |accuracy - confidence| over equal-width confidence bins."
-    conf, correct = np.asarray(conf, float), np.asarray(correct, float)
-    if conf.shape != correct.shape: raise ValueError(f"conf {conf.shape} and correct {correct.shape} differ: pass one confidence per answer")
-    if len(conf) == 0: return float("nan")
-    b = np.minimum((conf * n_bins).astype(int), n_bins - 1)
-    return float(sum(abs(correct[b == k].mean() - conf[b == k].mean()) * (b == k).mean() for k in range(n_bins) if (b == k).any()))
+# %% ../nbs/60_hallucination.ipynb #fc6c5e82
+from .finetune import calibration_error   # chapter 4's ECE (bins right-closed, like sklearn's calibration_curve)
 
-# %% ../nbs/60_hallucination.ipynb #65bbc49b
+# %% ../nbs/60_hallucination.ipynb #c3b86ebf
 def answer_metrics(preds:list[str], # the model's answers
                    conf, # their confidences
                    truths:list[str], # the true answers
@@ -319,7 +309,7 @@ def answer_metrics(preds:list[str], # the model's answers
     ab = np.array([p == IDK for p in preds]) | (conf < tau)
     ok &= ~ab
     return dict(n=n, acc=ok.mean(), hall=(~ok & ~ab).mean(), abstain=ab.mean(), conf=conf.mean(),
-                ece=expected_calibration_error(conf[~ab], ok[~ab]) if (~ab).any() else np.nan)
+                ece=calibration_error(conf[~ab], ok[~ab], n_bins=10) if (~ab).any() else np.nan)
 
 # %% ../nbs/60_hallucination.ipynb #9620c772
 def lab_config(mode:str|None=None, # a mode; None uses get_mode()
