@@ -29,8 +29,8 @@ __all__ = ['FT_STRATEGIES', 'undefined_names', 'SeedIMDBDataset', 'seed_loop_tra
            'unfrozen_layers', 'encoder_parts', 'set_trainable', 'make_optimizer', 'save_checkpoint', 'train_classifier',
            'resolve_task', 'task_splits', 'plot_reliability', 'compare_strategies', 'scenario_pool', 'random_strategy',
            'oof_losses', 'loss_trim_strategy', 'balanced_strategy', 'as_selector', 'tfidf_lr_trainer',
-           'cached_embeddings', 'embed_lr_trainer', 'finetune_trainer', 'run_budget_curve', 'summarise_curve',
-           'budget_verdict', 'plot_budget_curves']
+           'cached_embeddings', 'embed_loss_trim_strategy', 'embed_lr_trainer', 'finetune_trainer', 'run_budget_curve',
+           'summarise_curve', 'budget_verdict', 'plot_budget_curves']
 
 # %% ../nbs/40_finetune.ipynb #0d3e3ace
 def undefined_names(code:str, # Python source (e.g. a code block from a document)
@@ -579,36 +579,40 @@ def random_strategy(ds:Dataset, # the pool
     "k row indices uniformly at random (sorted)."
     return np.sort(np.random.default_rng(seed).choice(len(ds), _check_k(ds, k), replace=False))
 
-# %% ../nbs/40_finetune.ipynb #d5b15587
+# %% ../nbs/40_finetune.ipynb #35d68b4c
 _OOF: dict = {}
 
 def oof_losses(ds:Dataset, # a labelled pool
                folds:int=5, # cross-validation folds
+               features:str="tfidf", # "tfidf" (1-2 grams) or "minilm" (frozen MiniLM sentence embeddings)
               ) -> np.ndarray:
-    "Per-row out-of-fold cross-entropy under TF-IDF (1-2 grams) + logistic regression (cached per pool)."
+    "Per-row out-of-fold cross-entropy under logistic regression on TF-IDF or MiniLM features (cached per pool)."
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
-    key = (ds._fingerprint, folds)
+    if features not in ("tfidf", "minilm"): raise ValueError(f"features must be 'tfidf' or 'minilm', got {features!r}")
+    key = (ds._fingerprint, folds, features)
     if key not in _OOF:
         y = np.asarray(ds["label"]); f = min(folds, int(np.bincount(y).min()))
         if f < 2 or len(np.unique(y)) < 2: _OOF[key] = np.zeros(len(ds))
         else:
-            clf = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LogisticRegression(max_iter=1000))
-            p = cross_val_predict(clf, ds["text"], y, cv=StratifiedKFold(f, shuffle=True, random_state=0), method="predict_proba")
+            if features == "tfidf": clf, X = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LogisticRegression(max_iter=1000)), ds["text"]
+            else: clf, X = LogisticRegression(max_iter=2000), cached_embeddings(ds["text"])
+            p = cross_val_predict(clf, X, y, cv=StratifiedKFold(f, shuffle=True, random_state=0), method="predict_proba")
             _OOF[key] = -np.log(np.clip(p[np.arange(len(y)), np.searchsorted(np.unique(y), y)], 1e-12, 1))
     return _OOF[key]
 
-# %% ../nbs/40_finetune.ipynb #4322ce21
+# %% ../nbs/40_finetune.ipynb #4306e04d
 def loss_trim_strategy(ds:Dataset, # the pool
                        k:int, # rows to select
                        seed:int=DEFAULT_SEED, # the selection seed
                        drop:float=0.2, # at most this share of highest-loss rows is excluded
+                       features:str="tfidf", # the loss model's features: see oof_losses
                       ) -> np.ndarray:
     "Exclude up to the `drop` share of rows with the highest out-of-fold loss, then sample k at random from the rest."
     k = _check_k(ds, k)
-    order = np.argsort(oof_losses(ds), kind="stable")                  # lowest loss first
+    order = np.argsort(oof_losses(ds, features=features), kind="stable")   # lowest loss first
     keep = order[:max(k, len(ds) - int(drop * len(ds)))]
     return np.sort(np.random.default_rng(seed).choice(keep, k, replace=False))
 
@@ -673,7 +677,16 @@ def cached_embeddings(texts:Sequence[str], # texts to embed
         for t, v in zip(todo, embed_texts(todo, name=name, max_length=size("max_length"), progress=False)): _EMB[(name, t)] = v
     return np.stack([_EMB[(name, t)] for t in texts])
 
-# %% ../nbs/40_finetune.ipynb #ee25b8e8
+# %% ../nbs/40_finetune.ipynb #6617cf27
+def embed_loss_trim_strategy(ds:Dataset, # the pool
+                             k:int, # rows to select
+                             seed:int=DEFAULT_SEED, # the selection seed
+                             drop:float=0.2, # at most this share of highest-loss rows is excluded
+                            ) -> np.ndarray:
+    "`loss_trim_strategy` with the out-of-fold loss of a linear probe on frozen MiniLM embeddings."
+    return loss_trim_strategy(ds, k, seed, drop, features="minilm")
+
+# %% ../nbs/40_finetune.ipynb #d61c7af6
 def embed_lr_trainer(train:Dataset, # the selected training rows
                      valid:Dataset|None, # unused (kept for the common signature)
                      test:Dataset, # the fixed test split
@@ -683,7 +696,7 @@ def embed_lr_trainer(train:Dataset, # the selected training rows
     p = _fit_lr(cached_embeddings(train["text"]), np.asarray(train["label"]), cached_embeddings(test["text"]), seed)
     return _score(test["label"], p, check_labelled(test))
 
-# %% ../nbs/40_finetune.ipynb #10e96dc8
+# %% ../nbs/40_finetune.ipynb #8fa7b03c
 def finetune_trainer(**kw, # passed to train_classifier (model_name, epochs, lr, strategy, ...)
                     ) -> Callable:
     "A trainer `(train, valid, test, seed) -> metrics` that fine-tunes with train_classifier."
@@ -694,7 +707,7 @@ def finetune_trainer(**kw, # passed to train_classifier (model_name, epochs, lr,
     run.__name__ = "finetune_" + str(kw.get("model_name", "minilm"))
     return run
 
-# %% ../nbs/40_finetune.ipynb #db6ec270
+# %% ../nbs/40_finetune.ipynb #092c49e2
 def run_budget_curve(corpus_ds:DatasetDict, # splits train (the pool) / valid / test (fixed)
                      strategies:dict, # name -> selection strategy (see as_selector)
                      budgets:Sequence[float], # shares of the pool in (0, 1]
@@ -721,7 +734,7 @@ def run_budget_curve(corpus_ds:DatasetDict, # splits train (the pool) / valid / 
                                  minority_share=float(np.mean(np.asarray(pool["label"])[idx] == 1)), seconds=time.perf_counter() - t0, **r))
     return pd.DataFrame(rows)
 
-# %% ../nbs/40_finetune.ipynb #0712c0d0
+# %% ../nbs/40_finetune.ipynb #b1a9e650
 def summarise_curve(runs:pd.DataFrame, # rows from run_budget_curve
                     metric:str="accuracy", # the column to summarise
                    ) -> pd.DataFrame:
@@ -729,7 +742,7 @@ def summarise_curve(runs:pd.DataFrame, # rows from run_budget_curve
     g = runs.groupby(["scenario", "trainer", "strategy", "budget"])[metric]
     return g.agg(mean="mean", std=lambda x: float(np.std(x, ddof=1)) if len(x) > 1 else 0.0, n="count").reset_index()
 
-# %% ../nbs/40_finetune.ipynb #afd0ce88
+# %% ../nbs/40_finetune.ipynb #700d23fc
 def budget_verdict(summary:pd.DataFrame, # one scenario and trainer from summarise_curve
                    at:float=0.5, # the budget compared with full data
                    small:Sequence[float]=(0.1, 0.2), # the small budgets for the margin over random
@@ -747,7 +760,7 @@ def budget_verdict(summary:pd.DataFrame, # one scenario and trainer from summari
     return dict(full=float(full), best_at=best, best_at_acc=float(at_b.max()), matches_full=bool(at_b.max() >= full - tol),
                 gap_to_full=float(at_b.max() - full), best_small=top, margin_small=marg.get(top, float("nan")))
 
-# %% ../nbs/40_finetune.ipynb #0044a93b
+# %% ../nbs/40_finetune.ipynb #e52bc9e2
 def plot_budget_curves(summary:pd.DataFrame, # from summarise_curve (several scenarios/trainers)
                        metric:str="accuracy", # the y label
                       ):
