@@ -30,7 +30,7 @@ __all__ = ['FT_STRATEGIES', 'undefined_names', 'SeedIMDBDataset', 'seed_loop_tra
            'resolve_task', 'task_splits', 'plot_reliability', 'compare_strategies', 'scenario_pool', 'random_strategy',
            'oof_losses', 'loss_trim_strategy', 'balanced_strategy', 'as_selector', 'tfidf_lr_trainer',
            'cached_embeddings', 'embed_loss_trim_strategy', 'embed_lr_trainer', 'finetune_trainer', 'run_budget_curve',
-           'summarise_curve', 'budget_verdict', 'plot_budget_curves']
+           'summarise_curve', 'budget_verdict', 'plot_budget_curves', 'step_budget_curves']
 
 # %% ../nbs/40_finetune.ipynb #0d3e3ace
 def undefined_names(code:str, # Python source (e.g. a code block from a document)
@@ -776,3 +776,21 @@ def plot_budget_curves(summary:pd.DataFrame, # from summarise_curve (several sce
     axs[0][0].set_ylabel(metric); axs[0][-1].legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/40_finetune.ipynb #9933f4ca
+from .tour import tour_step, Report
+
+@tour_step(4.0, "Chapter 4: select, train, evaluate (budget curves)")
+def step_budget_curves(report:Report, # the tour's report
+                       mode:str, # run mode
+                      ):
+    "Budget curves (frozen MiniLM + logistic regression) on clean and 20%-flipped Pang & Lee pools, with the verdicts."
+    dd = task_splits("pang_lee", mode=mode)
+    strats = {"random": random_strategy, "loss_trim": loss_trim_strategy, "loss_trim_minilm": embed_loss_trim_strategy, "balanced": balanced_strategy}
+    runs = pd.concat([run_budget_curve(dd, strats, [0.1, 0.2, 0.5, 1.0], embed_lr_trainer, list(range(size("seeds", mode))), sc)
+                      for sc in ("clean", "noisy")], ignore_index=True)
+    summary = summarise_curve(runs)
+    report.add_figure(plot_budget_curves(summary), "accuracy on a fixed, clean test split vs the share of the training pool selected (mean ± std over seeds)")
+    verdicts = pd.DataFrame([dict(scenario=sc, **budget_verdict(g)) for sc, g in summary.groupby("scenario")])
+    report.add_table(verdicts.round(3), "full: accuracy with the whole pool; best_at: the best strategy at a 50% budget (matches_full: within 1 point of full); "
+                                        "margin_small: the best strategy's mean margin over random at 10-20% budgets")
