@@ -57,9 +57,9 @@ class Report:
         "Write the HTML atomically; return the path."
         return write_atomic(path, self.to_html())
 
-# %% ../nbs/03_tour.ipynb #c08fbeb2
+# %% ../nbs/03_tour.ipynb #391d3c39
 TOUR_STEPS: dict[str, tuple] = {}
-TOUR_MODULES = ["dsel_course.tour", "dsel_course.concepts", "dsel_course.finetune"]
+TOUR_MODULES = ["dsel_course.tour", "dsel_course.concepts", "dsel_course.select", "dsel_course.finetune"]
 
 def tour_step(order:float, # position in the tour (chapters use their number: 1.0, 2.0, ...)
               title:str, # section title in the report

@@ -68,8 +68,9 @@ def test_cli_tour_writes_html(tmp_path):
     r = subprocess.run([str(exe), "tour", "--mode", "ci", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-2000:]
     h = out.read_text()
-    assert "Data cards" in h and "Corpus plots" in h and h.count("data:image/png") >= 5
+    assert "Data cards" in h and "Corpus plots" in h and h.count("data:image/png") >= 6
     assert "Chapter 1: the concepts, measured" in h and "Chapter 4: select, train, evaluate" in h and "margin_small" in h
+    assert "Chapter 3a: recovering target-like text" in h and "dedup+rules+DSIR" in h
 
 
 def readme_commands():
