@@ -215,14 +215,13 @@ def tokenize_codes(codes:np.ndarray, # code points from `encode_texts`
     tstart = np.zeros(len(codes), bool); tstart[pos[first]] = True
     return Tokens(h, np.repeat(np.arange(n), _doc_sum(tstart, starts)), n)
 
-# %% ../nbs/30_select.ipynb #e9503484
+# %% ../nbs/30_select.ipynb #aae83221
 def tokenize(texts:Sequence[str], # a batch of documents
              unit:str="word", # "word": runs of letters/digits, each CJK character alone; "char": every letter/digit/CJK character
             ) -> Tokens:
     "Lower-cased token hashes and document ids for a batch, computed without a Python loop per document."
-    if unit not in ("word", "char"): raise ValueError(f"unit must be 'word' or 'char', got {unit!r}")
     codes, starts = encode_texts(texts)
-    return tokenize_codes(codes, starts, classify(codes), unit)
+    return tokenize_codes(codes, starts, classify(codes), unit)   # tokenize_codes checks `unit`
 
 # %% ../nbs/30_select.ipynb #e1ce2ab5
 _NG_MULT = fmix64(np.arange(1, 17, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
