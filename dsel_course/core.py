@@ -85,8 +85,8 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "hall_ft_epochs":   dict(ci=10,     quick=12,     full=20),    # ch.6 fine-tuning epochs
     "hall_share_points": dict(ci=3,     quick=5,      full=5),     # ch.6 unknown shares in [0, 1]
     "hall_noise_points": dict(ci=2,     quick=3,      full=5),     # ch.6 contradiction shares in [0, 0.4]
-    "standin_reviews":  dict(ci=48,     quick=400,    full=400),   # ch.4 full path offline: reviews per labelled split of the IMDB stand-in
-    "speed_layers":     dict(ci=1,      quick=2,      full=12),    # ch.4 full-mode estimate: bert-base layers timed
+    "standin_reviews":  dict(ci=48,     quick=200,    full=200),   # ch.4 full path offline: reviews per labelled split of the IMDB stand-in
+    "speed_layers":     dict(ci=1,      quick=1,      full=12),    # ch.4 full-mode estimate: bert-base layers timed
     "speed_seq_len":    dict(ci=64,     quick=256,    full=256),   # ch.4 full-mode estimate: tokens per timed sequence
     "speed_batch":      dict(ci=1,      quick=2,      full=8),     # ch.4 full-mode estimate: sequences per timed step
 }
