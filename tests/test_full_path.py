@@ -24,8 +24,8 @@ datasets.disable_progress_bars()
 
 @pytest.fixture(scope="module")
 def stand_ins(tmp_path_factory):
-    "An IMDB-shaped DatasetDict (24 reviews per class and labelled split) and a tiny uncased BERT folder."
-    dd = fp.imdb_stand_in(48, seed=0)
+    "An IMDB-shaped DatasetDict (12 reviews per class and labelled split) and a tiny uncased BERT folder."
+    dd = fp.imdb_stand_in(24, seed=0)
     folder = fp.bert_stand_in(tmp_path_factory.mktemp("hub") / "bert-base-uncased",
                               list(dd["train"]["text"]) + list(dd["unsupervised"]["text"]), seed=0)
     return dd, folder
@@ -45,12 +45,12 @@ def test_full_path_end_to_end(stand_ins, tmp_path):
     with hub_stand_ins({"stanfordnlp/imdb": dd, "bert-base-uncased": folder}):
         r = fp.run_full_path(ckpt, progress=False, lr=1e-3, device="cpu")
     assert (r["corpus"], r["model_name"], r["precision"]) == ("imdb", "bert-base-uncased", "fp32")
-    assert r["shipped"] == {"test": {0: 24, 1: 24}, "train": {0: 24, 1: 24}}
-    assert r["splits"] == {"train": 44, "valid": 4, "test": 48}            # IMDB's own test split kept; 10% of train validates
+    assert r["shipped"] == {"test": {0: 12, 1: 12}, "train": {0: 12, 1: 12}}
+    assert r["splits"] == {"train": 22, "valid": 2, "test": 24}            # IMDB's own test split kept; 10% of train validates
     assert r["breaks"]["train"]["breaks_removed"] > 0
     h = r["hist"]
     assert (h["epochs"], h["batch_size"], h["max_length"], len(h["evals"])) == (3, 32, 256, 3)   # the full row of SIZES
-    assert r["test"]["confusion"].sum() == 48 and r["checkpoint_reloads_same"]
+    assert r["test"]["confusion"].sum() == 24 and r["checkpoint_reloads_same"]
     assert (ckpt / "model.safetensors").exists() and (ckpt / "tokenizer_config.json").exists() and not fp.head_is_new(ckpt)
     t = r["truncation"].set_index("max_length")
     assert list(t.index) == [128, 256, 512] and t.loc[512, "cut"] <= t.loc[256, "cut"] <= t.loc[128, "cut"]
@@ -61,9 +61,9 @@ def test_imdb_loads_labelled_splits_with_split_column(stand_ins):
     dd, _ = stand_ins
     with hub_stand_ins({"stanfordnlp/imdb": dd}):
         ds = load_corpus("imdb")
-        assert len(load_hub_dataset("imdb", split="unsupervised")) == 24
-    assert len(ds) == 96 and "split" in ds.column_names
-    assert ds["split"] == ["train"] * 48 + ["test"] * 48
+        assert len(load_hub_dataset("imdb", split="unsupervised")) == 12
+    assert len(ds) == 48 and "split" in ds.column_names
+    assert ds["split"] == ["train"] * 24 + ["test"] * 24
     assert min(ds["label"]) == 0 and ds.features["label"].names == ["neg", "pos"]   # 'unsupervised' (label -1) left out
 
 
@@ -122,17 +122,19 @@ def test_pretrained_encoder_weights_are_loaded(stand_ins):
     assert not any(key.startswith("classifier.") for key in saved) and m.classifier.out_features == 2
 
 
-def test_full_mode_sizes_match_task_splits_on_a_full_size_imdb():
-    "A 25k/25k/50k IMDB of one-word reviews through chapter 4's task_splits(mode='full') gives the sizes full_mode_sizes prints."
+def test_full_mode_sizes_match_task_splits():
+    "An IMDB of one-word reviews, at a tenth of the real size, through chapter 4's task_splits(mode='full') gives full_mode_sizes' numbers."
     feats = fp.IMDB_FEATURES
     mk = lambda y: Dataset.from_dict(dict(text=["ok"] * len(y), label=y), features=feats)
-    big = DatasetDict(train=mk([0] * 12_500 + [1] * 12_500), test=mk([0] * 12_500 + [1] * 12_500), unsupervised=mk([-1] * 4))   # 50,000 on the hub; left out anyway
-    with hub_stand_ins({"stanfordnlp/imdb": big}):
+    tenth = DatasetDict(train=mk([0] * 1_250 + [1] * 1_250), test=mk([0] * 1_250 + [1] * 1_250), unsupervised=mk([-1] * 4))
+    with hub_stand_ins({"stanfordnlp/imdb": tenth}):
         d = finetune.task_splits("imdb", mode="full")
-    s = fp.full_mode_sizes()
-    assert {k: len(v) for k, v in d.items()} == {"train": s["train"], "valid": s["valid"], "test": s["test"]} == \
-           {"train": 22_500, "valid": 2_500, "test": 25_000}
-    assert s["steps"] == 3 * 704 and sum(fp.DOCS_SPLIT.values()) == fp.IMDB_SHIPPED["train"]
+    s10 = fp.full_mode_sizes({"train": 2_500, "test": 2_500})
+    assert {k: len(v) for k, v in d.items()} == {"train": s10["train"], "valid": s10["valid"], "test": s10["test"]} == \
+           {"train": 2_250, "valid": 250, "test": 2_500}
+    s = fp.full_mode_sizes()                                 # the real IMDB: 25,000 / 25,000
+    assert (s["train"], s["valid"], s["test"], s["steps"]) == (22_500, 2_500, 25_000, 3 * 704)
+    assert sum(fp.DOCS_SPLIT.values()) == fp.IMDB_SHIPPED["train"]
 
 
 @pytest.mark.parametrize("precision,dtype", [("bf16", "bfloat16"), ("fp16", "float16")])
@@ -142,7 +144,7 @@ def test_trainer_16_bit_branches_run(stand_ins, monkeypatch, precision, dtype):
     dd, folder = stand_ins
     if precision == "fp16":   # autocast_dtype refuses fp16 off a GPU; force the dtype so the GradScaler lines run
         monkeypatch.setattr(finetune, "autocast_dtype", lambda device, precision="auto": torch.float16)
-    tr = dd["train"].select(range(20, 28))
+    tr = dd["train"].select(range(8, 16))                   # 4 negative, 4 positive (the split is sorted by label)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")                     # GradScaler says CUDA is not available and disables itself
         with hub_stand_ins({"bert-base-uncased": folder}):
