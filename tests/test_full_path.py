@@ -15,7 +15,8 @@ from datasets import Dataset, DatasetDict
 from dsel_course.core import hub_stand_ins, hub_stand_in, hub_online, OfflineError
 from dsel_course.data import load_corpus, load_hub_dataset
 from dsel_course.models import load_tokenizer, load_classifier
-from dsel_course import finetune
+from dsel_course.labs import finetune as ch4          # chapter 4's task choice and splits
+from dsel_course.training import trainer              # chapter 4's trainer
 from dsel_course.labs import full_path as fp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,7 +129,7 @@ def test_full_mode_sizes_match_task_splits():
     mk = lambda y: Dataset.from_dict(dict(text=["ok"] * len(y), label=y), features=feats)
     tenth = DatasetDict(train=mk([0] * 1_250 + [1] * 1_250), test=mk([0] * 1_250 + [1] * 1_250), unsupervised=mk([-1] * 4))
     with hub_stand_ins({"stanfordnlp/imdb": tenth}):
-        d = finetune.task_splits("imdb", mode="full")
+        d = ch4.task_splits("imdb", mode="full")
     s10 = fp.full_mode_sizes({"train": 2_500, "test": 2_500})
     assert {k: len(v) for k, v in d.items()} == {"train": s10["train"], "valid": s10["valid"], "test": s10["test"]} == \
            {"train": 2_250, "valid": 250, "test": 2_500}
@@ -143,12 +144,12 @@ def test_trainer_16_bit_branches_run(stand_ins, monkeypatch, precision, dtype):
     import torch
     dd, folder = stand_ins
     if precision == "fp16":   # autocast_dtype refuses fp16 off a GPU; force the dtype so the GradScaler lines run
-        monkeypatch.setattr(finetune, "autocast_dtype", lambda device, precision="auto": torch.float16)
+        monkeypatch.setattr(trainer, "autocast_dtype", lambda device, precision="auto": torch.float16)
     tr = dd["train"].select(range(8, 16))                   # 4 negative, 4 positive (the split is sorted by label)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")                     # GradScaler says CUDA is not available and disables itself
         with hub_stand_ins({"bert-base-uncased": folder}):
-            m, h = finetune.train_classifier(tr, tr, "bert-base-uncased", epochs=1, batch_size=4, max_length=32,
+            m, h = trainer.train_classifier(tr, tr, "bert-base-uncased", epochs=1, batch_size=4, max_length=32,
                                              precision=precision, device="cpu", progress=False)
     assert h["precision"] == dtype and np.isfinite(h["final_train_loss"])
 
@@ -170,7 +171,7 @@ def test_outside_the_block_nothing_changes():
     assert hub_stand_in("stanfordnlp/imdb") is None
     if hub_online(): pytest.skip("the hub is reachable here")
     with pytest.raises(OfflineError, match="load_corpus"): load_corpus("imdb")
-    assert finetune.resolve_task(mode="full")[:2] == ("pang_lee", "minilm")
+    assert ch4.resolve_task(mode="full")[:2] == ("pang_lee", "minilm")
     with pytest.raises(OfflineError, match="hub_stand_ins"): fp.run_full_path(ROOT / "never-written", progress=False)
 
 

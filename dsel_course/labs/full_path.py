@@ -19,7 +19,8 @@ from datasets import Dataset, DatasetDict, ClassLabel
 from ..core import DEFAULT_SEED, set_seed, get_device, get_mode, size, hub_online, hub_stand_ins, OfflineError
 from ..data import load_corpus, split_indices, HUB_ALIASES
 from ..models import load_tokenizer, load_classifier, save_dir_atomic, _quiet_transformers
-from ..finetune import resolve_task, task_splits, train_classifier, evaluate, predict_proba, tokenize_dataset
+from .finetune import resolve_task, task_splits                      # chapter 4's task choice and splits
+from ..training.trainer import train_classifier, evaluate, predict_proba, tokenize_dataset   # chapter 4's trainer
 
 # %% auto #0
 __all__ = ['COLAB_INSTALL', 'IMDB_SHIPPED', 'DOCS_SPLIT', 'IMDB_FEATURES', 'BERT_BASE', 'GPU_PEAK_FLOPS', 'GPU_UTILISATION',
