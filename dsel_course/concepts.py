@@ -14,14 +14,15 @@ from collections import Counter
 import numpy as np, pandas as pd
 from .core import DEFAULT_SEED, cap, size, get_mode
 from .data import is_broken_text
+from .baseline import tfidf_lr
 
 # %% auto #0
-__all__ = ['CONCEPTS', 'RISKS', 'QUALITY_RULES', 'cjk_font_available', 'zh', 'plot_concept_map', 'tokenize', 'tfidf_lr', 'ngrams',
+__all__ = ['CONCEPTS', 'RISKS', 'CH1_LR', 'QUALITY_RULES', 'cjk_font_available', 'zh', 'plot_concept_map', 'tokenize', 'ngrams',
            'distinct_n', 'token_counts', 'entropy_bits', 'unigram_entropy', 'mean_pairwise_cosine_distance',
            'cluster_entropy', 'kmeans_clusters', 'exact_duplicate_rate', 'near_duplicate_rate', 'quality_signals',
            'rule_drops', 'quality_table', 'log_sizes', 'flip_labels', 'learning_curve', 'plot_learning_curve',
-           'contested_mask', 'kl_divergence', 'js_divergence', 'unigram_distributions', 'text_divergence', 'roc_auc',
-           'domain_auc', 'overlap_share', 'divergence_table', 'balanced_sample', 'cross_domain_accuracy',
+           'contested_mask', 'kl_divergence_bits', 'js_divergence', 'unigram_distributions', 'text_divergence',
+           'roc_auc', 'domain_auc', 'overlap_share', 'divergence_table', 'balanced_sample', 'cross_domain_accuracy',
            'drift_scores', 'rising_words', 'insert_trigger', 'plant_trigger', 'attack_success_rate', 'poison_curve',
            'slice_accuracy', 'max_gap', 'length_buckets', 'step_concepts']
 
@@ -93,22 +94,7 @@ def _texts(texts, name:str="texts") -> list[str]:
     if not all(isinstance(t, str) for t in texts): raise TypeError(f"{name} must hold only str: convert with [str(t) for t in {name}]")
     return texts
 
-def tfidf_lr(texts, # training texts
-             labels, # their class ids
-             C:float=2.0, # inverse regularisation strength of the logistic regression
-            ):
-    "Fit the course's baseline classifier: TF-IDF (word 1-2-grams, sublinear tf) + logistic regression."
-    from sklearn.pipeline import make_pipeline
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    texts, y = _texts(texts), np.asarray(labels)
-    if len(texts) != len(y): raise ValueError(f"{len(texts)} texts but {len(y)} labels: pass one label per text")
-    if len(np.unique(y)) < 2: raise ValueError("labels hold a single class: a classifier needs at least two")
-    from threadpoolctl import threadpool_limits
-    m = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-                      LogisticRegression(C=C, solver="liblinear", max_iter=1000))
-    with threadpool_limits(limits=1):  # idle BLAS/OpenMP threads spinning on a busy CPU made fits 20x slower
-        return m.fit(texts, y)
+CH1_LR = dict(C=2.0, solver="liblinear")  # chapter 1's settings of the course's one baseline, dsel_course.baseline.tfidf_lr
 
 # %% ../nbs/10_concepts.ipynb #c0eedd9a
 def ngrams(tokens:list, # a token list
@@ -294,7 +280,7 @@ def learning_curve(train_texts, # training texts (the pool subsets are drawn fro
             rng = np.random.default_rng(seed)
             idx = rng.choice(len(X), int(s), replace=False)
             yy = flip_labels(y[idx], noise, seed) if noise else y[idx]
-            acc = float((tfidf_lr(X[idx], yy).predict(Xt) == yt).mean()) if len(np.unique(yy)) > 1 else float(np.mean(yt == yy[0]))
+            acc = float((tfidf_lr(X[idx], yy, **CH1_LR).predict(Xt) == yt).mean()) if len(np.unique(yy)) > 1 else float(np.mean(yt == yy[0]))
             rows.append(dict(size=int(s), seed=seed, noise=noise, accuracy=acc))
     return pd.DataFrame(rows)
 
@@ -331,7 +317,7 @@ def _probs(p, name:str) -> np.ndarray:
     if p.ndim != 1 or (p < 0).any() or p.sum() <= 0: raise ValueError(f"{name} must be a 1-D array of non-negative counts or probabilities")
     return p / p.sum()
 
-def kl_divergence(p, # distribution P (counts or probabilities)
+def kl_divergence_bits(p, # distribution P (counts or probabilities)
                   q, # distribution Q over the same support
                  ) -> float:
     "KL(P || Q) in bits, on normalised counts: chapter 2's `xent.kl_divergence` (nats) / ln 2; inf where Q is 0 but P is not."
@@ -345,7 +331,7 @@ def js_divergence(p, # distribution P
     "Jensen-Shannon divergence in bits (symmetric, between 0 and 1)."
     p, q = _probs(p, "p"), _probs(q, "q")
     m = (p + q) / 2
-    return 0.5 * kl_divergence(p, m) + 0.5 * kl_divergence(q, m)
+    return 0.5 * kl_divergence_bits(p, m) + 0.5 * kl_divergence_bits(q, m)
 
 # %% ../nbs/10_concepts.ipynb #f31aff74
 def unigram_distributions(texts_a, # documents of corpus A
@@ -371,7 +357,7 @@ def text_divergence(texts_a, # documents of corpus A
                    ) -> dict:
     "KL(A||B), KL(B||A) and JS(A, B) of the smoothed unigram distributions, in bits."
     p, q = unigram_distributions(texts_a, texts_b, alpha, min_count)
-    return dict(kl_ab=kl_divergence(p, q), kl_ba=kl_divergence(q, p), js=js_divergence(p, q))
+    return dict(kl_ab=kl_divergence_bits(p, q), kl_ba=kl_divergence_bits(q, p), js=js_divergence(p, q))
 
 # %% ../nbs/10_concepts.ipynb #092c90e5
 def roc_auc(scores, # a score per example (higher = more likely class 1)
@@ -397,7 +383,7 @@ def domain_auc(texts_a, # documents of corpus A
     X, y = np.array(a + b, dtype=object), np.r_[np.zeros(len(a), int), np.ones(len(b), int)]
     scores = np.zeros(len(y))
     for tr_i, te_i in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
-        scores[te_i] = tfidf_lr(X[tr_i], y[tr_i]).predict_proba(X[te_i])[:, 1]
+        scores[te_i] = tfidf_lr(X[tr_i], y[tr_i], **CH1_LR).predict_proba(X[te_i])[:, 1]
     return roc_auc(scores, y)
 
 # %% ../nbs/10_concepts.ipynb #5e29a622
@@ -440,7 +426,7 @@ def cross_domain_accuracy(domains:dict, # {name: (train DataFrame, test DataFram
     "Accuracy matrix: rows = training domain, columns = test domain."
     out = {}
     for a, (tra, _) in domains.items():
-        m = tfidf_lr(tra["text"], tra["label"])
+        m = tfidf_lr(tra["text"], tra["label"], **CH1_LR)
         out[a] = {b: float((m.predict(teb["text"]) == teb["label"].to_numpy()).mean()) for b, (_, teb) in domains.items()}
     return pd.DataFrame(out).T
 
@@ -541,7 +527,7 @@ def poison_curve(train_texts, train_labels, # clean training data
     for f in fractions:
         for s in seeds:
             px, py, idx = plant_trigger(train_texts, train_labels, f, trigger, seed=s)
-            m = tfidf_lr(px, py)
+            m = tfidf_lr(px, py, **CH1_LR)
             rows.append(dict(fraction=f, seed=s, poisoned_rows=len(idx), asr=attack_success_rate(m, test_texts, yt, trigger, seed=s),
                              clean_acc=float((m.predict(list(test_texts)) == yt).mean())))
     return pd.DataFrame(rows)
@@ -573,9 +559,8 @@ def length_buckets(texts, # documents
     return np.array(names, dtype=object)[np.searchsorted(np.asarray(edges), n, side="left")]
 
 # %% ../nbs/10_concepts.ipynb #10e4341b
-from .tour import tour_step, Report
+from .report import Report
 
-@tour_step(1.0, "Chapter 1: the concepts, measured")
 def step_concepts(report:Report, # the tour's report
          mode:str, # run mode
         ):

@@ -15,11 +15,12 @@ from .core import size, get_mode
 
 # %% auto #0
 __all__ = ['SYLLABLES', 'FIELDS', 'ATTRIBUTES', 'IDK', 'TEMPLATES', 'QUESTIONS', 'PROBES', 'invent_names', 'make_world',
-           'zipf_counts', 'render_bio', 'make_corpus', 'dedup_exact', 'WordTokenizer', 'Block', 'TinyGPT', 'pad_batch',
-           'logits_of', 'torch_threads', 'lm_loss', 'pretrain', 'next_token_answers', 'score_candidates', 'probe_known',
-           'answer_metrics', 'lab_config', 'build_lab', 'accuracy_by_frequency', 'fact_pools', 'sample_ft_set',
-           'qa_pairs', 'sft_loss', 'finetune', 'eval_facts', 'share_run', 'plot_share_runs', 'plot_fix', 'rival_rate',
-           'cached_by_value', 'slider_plot', 'share_result', 'plot_share_result', 'hf_encoders', 'hf_share_experiment']
+           'zipf_counts', 'render_bio', 'make_corpus', 'dedup_exact', 'WordTokenizer', 'Block', 'TinyGPT',
+           'pad_token_ids', 'logits_of', 'torch_threads', 'lm_loss', 'pretrain', 'next_token_answers',
+           'score_candidates', 'probe_known', 'answer_metrics', 'lab_config', 'build_lab', 'accuracy_by_frequency',
+           'fact_pools', 'sample_ft_set', 'qa_pairs', 'sft_loss', 'finetune', 'eval_facts', 'share_run',
+           'plot_share_runs', 'plot_fix', 'rival_rate', 'cached_by_value', 'slider_plot', 'share_result',
+           'plot_share_result', 'hf_encoders', 'hf_share_experiment']
 
 # %% ../nbs/60_hallucination.ipynb #eae776d5
 SYLLABLES = "ka lo mir dra ven tho zu rel sa quin bor nyx el ta gor fi mu len ri dax pe vo sul tam ith ora bel cas ny ru".split()
@@ -171,7 +172,7 @@ class TinyGPT(nn.Module):
         return self.ln(h) @ self.tok.weight.T
 
 # %% ../nbs/60_hallucination.ipynb #9412a6e4
-def pad_batch(seqs:list[list[int]], # token-id lists
+def pad_token_ids(seqs:list[list[int]], # token-id lists
               pad_id:int=0, # the padding id
              ) -> torch.Tensor:
     "Right-pad token-id lists into a (batch, max_len) long tensor."
@@ -227,7 +228,7 @@ def pretrain(model, # a causal LM (trained in place)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
     model.train(); losses = []
     for _ in range(steps):
-        loss = lm_loss(model, pad_batch([ids[i] for i in rng.choice(len(ids), batch_size)]))
+        loss = lm_loss(model, pad_token_ids([ids[i] for i in rng.choice(len(ids), batch_size)]))
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         losses.append(loss.item())
     model.eval()
@@ -248,7 +249,7 @@ def next_token_answers(model, # a causal LM
     for s in range(0, len(prompts), batch_size):
         ids = [encode(p) for p in prompts[s:s + batch_size]]
         last = torch.tensor([len(i) - 1 for i in ids])
-        lg = logits_of(model, pad_batch(ids)).cpu()[torch.arange(len(ids)), last][:, cid]
+        lg = logits_of(model, pad_token_ids(ids)).cpu()[torch.arange(len(ids)), last][:, cid]
         conf, j = lg.softmax(-1).max(-1)
         preds += [candidates[k] for k in j.tolist()]; confs.append(conf.numpy())
     return preds, (np.concatenate(confs) if confs else np.zeros(0))
@@ -271,7 +272,7 @@ def score_candidates(model, # a causal LM
         for ci in cands: seqs.append(pi + ci); meta.append((len(pi), len(ci)))
     scores = np.zeros(len(seqs))
     for s in range(0, len(seqs), batch_size):
-        chunk = seqs[s:s + batch_size]; lp = logits_of(model, pad_batch(chunk)).log_softmax(-1).cpu()
+        chunk = seqs[s:s + batch_size]; lp = logits_of(model, pad_token_ids(chunk)).log_softmax(-1).cpu()
         for r, (seq, (lp_, la)) in enumerate(zip(chunk, meta[s:s + batch_size])):
             pos = torch.arange(lp_ - 1, lp_ - 1 + la)
             scores[s + r] = lp[r, pos, torch.tensor(seq[lp_:lp_ + la])].sum().item()
@@ -293,7 +294,7 @@ def probe_known(model, # the pre-trained LM
     return out
 
 # %% ../nbs/60_hallucination.ipynb #fc6c5e82
-from .finetune import calibration_error   # chapter 4's ECE (bins right-closed, like sklearn's calibration_curve)
+from .metrics import calibration_error   # chapter 4's ECE (bins right-closed, like sklearn's calibration_curve)
 
 # %% ../nbs/60_hallucination.ipynb #c3b86ebf
 def answer_metrics(preds:list[str], # the model's answers
@@ -412,7 +413,7 @@ def sft_loss(model, # a causal LM
     for p, a in pairs:
         pi, ai = encode(p), encode_answer(a)
         seqs.append(pi + ai); labels.append([-100] * len(pi) + ai)
-    x, y = pad_batch(seqs), pad_batch(labels, pad_id=-100)
+    x, y = pad_token_ids(seqs), pad_token_ids(labels, pad_id=-100)
     lg = logits_of(model, x[:, :-1])
     return F.cross_entropy(lg.reshape(-1, lg.shape[-1]), y[:, 1:].reshape(-1).to(lg.device), ignore_index=-100)
 
@@ -465,13 +466,14 @@ def share_run(lab:dict, # from build_lab
               treatment:str="mix", # "mix" as sampled, "filter" drop the unknown ones, "idk" relabel them <idk>
               lr:float=1e-3, # fine-tuning learning rate
               seed:int=0, # random seed
+              mode:str|None=None, # sizes n and epochs when they are None
              ) -> dict:
     "Fine-tune at one unknown share; per-epoch history plus early-stopped and converged test metrics."
     if treatment not in ("mix", "filter", "idk"): raise ValueError(f"treatment={treatment!r}: use 'mix', 'filter' or 'idk'")
+    n = n or size("hall_ft_examples", mode); epochs = epochs or size("hall_ft_epochs", mode)
     with torch_threads(1): return _share_run(lab, unknown_share, n, epochs, treatment, lr, seed)
 
 def _share_run(lab, unknown_share, n, epochs, treatment, lr, seed):
-    n = n or size("hall_ft_examples"); epochs = epochs or size("hall_ft_epochs")
     pools = fact_pools(lab["known"], seed=seed)
     kf, uf = sample_ft_set(pools, n, unknown_share, seed=seed)
     pairs = qa_pairs(lab["world"], kf) + ([] if treatment == "filter" else qa_pairs(lab["world"], uf, idk=treatment == "idk"))

@@ -1,15 +1,17 @@
-"""Property tests of the Chinese track's strategies (dsel_course.zh): on generated Chinese pools with
-full-width forms, punctuation and junk, `select` respects the budget, returns unique, in-range, sorted
-indices, repeats its pick for a seed and leaves the input unchanged; NFKC near dedup treats full-width
-and half-width forms alike."""
+"""Property tests of the Chinese track's strategies (dsel_course.selection.chinese) on generated
+*Chinese* pools with full-width forms, punctuation and junk (tests/test_registry.py checks every
+registered strategy on mixed English/Chinese pools): `select` respects the budget, returns unique,
+in-range, sorted indices, repeats its pick for a seed and leaves the input unchanged; NFKC near dedup
+treats full-width and half-width forms alike; the rule statistics stay in range."""
 import os
 os.environ.setdefault("DSEL_MODE", "ci")
 import pytest
 import datasets
 from datasets import Dataset
 from hypothesis import given, settings, HealthCheck, strategies as st
-from dsel_course.select import check_selection_properties, Pipeline, ExactDedup
-from dsel_course.zh import NFKCNearDedup, WordNearDedup, ZhQualityRules, to_fullwidth, zh_quality_stats
+from dsel_course.selection import check_selection_properties, Pipeline, ExactDedup
+from dsel_course.selection.chinese import NFKCNearDedup, WordNearDedup, ZhQualityRules, zh_quality_stats
+from dsel_course.labs.chinese import to_fullwidth
 
 datasets.disable_progress_bars()
 N_CASES = max(50, int(os.environ.get("DSEL_PROPERTY_CASES", "1000")) // 10)
