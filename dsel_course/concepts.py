@@ -96,6 +96,7 @@ def _texts(texts, name:str="texts") -> list[str]:
 def tfidf_lr(texts, # training texts
              labels, # their class ids
              C:float=2.0, # inverse regularisation strength of the logistic regression
+             max_features:int|None=None, # keep only the most frequent this-many n-grams (a smaller model); None: all
             ):
     "Fit the course's baseline classifier: TF-IDF (word 1-2-grams, sublinear tf) + logistic regression."
     from sklearn.pipeline import make_pipeline
@@ -105,7 +106,7 @@ def tfidf_lr(texts, # training texts
     if len(texts) != len(y): raise ValueError(f"{len(texts)} texts but {len(y)} labels: pass one label per text")
     if len(np.unique(y)) < 2: raise ValueError("labels hold a single class: a classifier needs at least two")
     from threadpoolctl import threadpool_limits
-    m = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+    m = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=max_features),
                       LogisticRegression(C=C, solver="liblinear", max_iter=1000))
     with threadpool_limits(limits=1):  # idle BLAS/OpenMP threads spinning on a busy CPU made fits 20x slower
         return m.fit(texts, y)
@@ -283,6 +284,7 @@ def learning_curve(train_texts, # training texts (the pool subsets are drawn fro
                    sizes, # training-set sizes to try
                    seeds=(0,), # one random subset per seed and size
                    noise:float=0.0, # share of subset labels flipped (0: labels as given)
+                   max_features:int|None=None, # cap on the classifier's n-gram features (model size); None: all
                   ) -> pd.DataFrame:
     "Accuracy of `tfidf_lr` trained on random subsets of each size: one row per (size, seed)."
     X, y = np.array(_texts(train_texts), dtype=object), np.asarray(train_labels)
@@ -294,7 +296,7 @@ def learning_curve(train_texts, # training texts (the pool subsets are drawn fro
             rng = np.random.default_rng(seed)
             idx = rng.choice(len(X), int(s), replace=False)
             yy = flip_labels(y[idx], noise, seed) if noise else y[idx]
-            acc = float((tfidf_lr(X[idx], yy).predict(Xt) == yt).mean()) if len(np.unique(yy)) > 1 else float(np.mean(yt == yy[0]))
+            acc = float((tfidf_lr(X[idx], yy, max_features=max_features).predict(Xt) == yt).mean()) if len(np.unique(yy)) > 1 else float(np.mean(yt == yy[0]))
             rows.append(dict(size=int(s), seed=seed, noise=noise, accuracy=acc))
     return pd.DataFrame(rows)
 
