@@ -35,6 +35,7 @@ def tfidf_lr(texts, # training texts
              *,
              C:float=1.0, # inverse regularisation strength of the logistic regression
              ngram_range:tuple=(1, 2), # word n-gram range of the TF-IDF features
+             max_features:int|None=None, # keep only the most frequent this-many n-grams (a smaller model); None: all
              solver:str="lbfgs", # the logistic-regression solver ("liblinear" is fastest for small binary tasks)
              max_iter:int=1000, # solver iterations
              seed:int=DEFAULT_SEED, # the solver's random_state (liblinear shuffles)
@@ -45,7 +46,7 @@ def tfidf_lr(texts, # training texts
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
     texts, y = check_texts_labels(texts, labels)
-    m = make_pipeline(TfidfVectorizer(ngram_range=tuple(ngram_range), sublinear_tf=True),
+    m = make_pipeline(TfidfVectorizer(ngram_range=tuple(ngram_range), sublinear_tf=True, max_features=max_features),
                       LogisticRegression(C=C, solver=solver, max_iter=max_iter, random_state=seed))
     with threadpool_limits(limits=1): return m.fit(texts, y)
 

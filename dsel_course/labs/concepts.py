@@ -44,6 +44,7 @@ def learning_curve(train_texts, # training texts (the pool subsets are drawn fro
                    sizes, # training-set sizes to try
                    seeds=(0,), # one random subset per seed and size
                    noise:float=0.0, # share of subset labels flipped (0: labels as given)
+                   max_features:int|None=None, # cap on the classifier's n-gram features (model size); None: all
                   ) -> pd.DataFrame:
     "Accuracy of `tfidf_lr` trained on random subsets of each size: one row per (size, seed)."
     X, y = np.array(_texts(train_texts), dtype=object), np.asarray(train_labels)
@@ -55,7 +56,7 @@ def learning_curve(train_texts, # training texts (the pool subsets are drawn fro
             rng = np.random.default_rng(seed)
             idx = rng.choice(len(X), int(s), replace=False)
             yy = flip_labels(y[idx], noise, seed) if noise else y[idx]
-            acc = float((tfidf_lr(X[idx], yy, **CH1_LR).predict(Xt) == yt).mean()) if len(np.unique(yy)) > 1 else float(np.mean(yt == yy[0]))
+            acc = float((tfidf_lr(X[idx], yy, **CH1_LR, max_features=max_features).predict(Xt) == yt).mean()) if len(np.unique(yy)) > 1 else float(np.mean(yt == yy[0]))
             rows.append(dict(size=int(s), seed=seed, noise=noise, accuracy=acc))
     return pd.DataFrame(rows)
 
