@@ -24,7 +24,7 @@ $(STAMP):
 	touch $@
 
 tour: setup
-	$(VENV)/bin/dsel tour --mode quick --out reports/tour.html
+	$(VENV)/bin/dsel tour --mode quick --out reports/tour.html --force
 
 test: setup export-check nbtest pytest
 	@echo "== all checks passed"

@@ -33,7 +33,8 @@ def write_atomic(path: Path, data: bytes):
 
 def synth_docs(n, seed=0):
     "n short documents from the pool, with planted exact copies and near-duplicates (dup_of, kind)."
-    from dsel_course.select import pretrain_pool, texts_of, perturb, reformat
+    from dsel_course.labs.pretrain import pretrain_pool, perturb, reformat
+    from dsel_course.selection.protocol import texts_of
     pool, _ = pretrain_pool(per_source=5000, seed=seed, frac_exact=0.0, frac_near=0.0)
     words = [t.split() for t in texts_of(pool)]
     words = [w for w in words if len(w) >= 4]
@@ -60,7 +61,7 @@ _DOCS = None   # the documents, inherited by forked worker processes (nothing is
 
 def _rule_codes(bounds):
     "Worker: index into RULE_ORDER (+1; 0 = kept) of the first failed rule for docs[a:b]."
-    from dsel_course.select import quality_reasons_batch, RULE_ORDER
+    from dsel_course.selection.quality import quality_reasons_batch, RULE_ORDER
     r = quality_reasons_batch({"text": _DOCS[bounds[0]:bounds[1]]})
     code = {name: i for i, name in enumerate(("",) + RULE_ORDER)}
     return np.fromiter((code[x] for x in r), np.uint8, count=len(r))
@@ -69,7 +70,7 @@ def rules_in_processes(docs, batch, procs):
     "First failed rule per document, with `procs` forked worker processes (the 2-core machine's both cores)."
     global _DOCS
     import multiprocessing as mp
-    from dsel_course.select import RULE_ORDER
+    from dsel_course.selection.quality import RULE_ORDER
     _DOCS = docs
     with mp.get_context("fork").Pool(procs) as pool:
         codes = np.concatenate(pool.map(_rule_codes, [(s, min(s + batch, len(docs))) for s in range(0, len(docs), batch)]))
@@ -92,8 +93,12 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.n < 1000: sys.exit("--n must be >= 1000: the planted duplicates are 2% + 2% of it")
     import datasets; datasets.disable_progress_bars()
-    from dsel_course.select import (shingle, minhash_signatures, near_duplicate_of, quality_reasons_batch, feature_counts,
-                                    log_ratio_batch, ImportanceResample, pretrain_pool, texts_of, char_table, _char_hash_table)
+    from dsel_course.selection.dedup import shingle, minhash_signatures, near_duplicate_of
+    from dsel_course.selection.quality import quality_reasons_batch
+    from dsel_course.selection.importance import feature_counts, log_ratio_batch, ImportanceResample
+    from dsel_course.labs.pretrain import pretrain_pool
+    from dsel_course.selection.protocol import texts_of
+    from dsel_course.text import char_table, _char_hash_table
     char_table(); _char_hash_table()  # build the lookup tables once, outside the timings
     res = dict(n_docs=args.n, timing_note="docs_per_s uses wall time; docs_per_cpu_s uses this process's CPU time, which is robust to other load on a shared machine", machine=dict(platform=platform.platform(), cpu_count=os.cpu_count(), python=platform.python_version(),
                numpy=np.__version__), single_process="every measurement except rule_filters_processes")

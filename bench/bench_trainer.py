@@ -52,7 +52,8 @@ def run_one(method:str, train, a, seed:int) -> tuple:
     "(trained model, tokenizer, seconds) for one method and training seed."
     from dsel_course.core import set_seed
     from dsel_course.models import load_classifier, load_tokenizer
-    from dsel_course.finetune import train_classifier, seed_loop_train
+    from dsel_course.training.trainer import train_classifier
+    from dsel_course.labs.finetune import seed_loop_train
     set_seed(seed)
     model, tok = load_classifier("minilm", num_labels=2), load_tokenizer("minilm")
     cols = train.select_columns(["text", "label"])
@@ -115,7 +116,7 @@ def main(argv=None) -> dict:
     torch.set_num_threads(a.threads)
     from dsel_course.core import get_device, pkg_version
     from dsel_course.data import load_corpus, split_dataset, write_atomic
-    from dsel_course.finetune import evaluate, tokenize_dataset
+    from dsel_course.training.trainer import evaluate, tokenize_dataset
     from dsel_course.models import load_tokenizer
     dd = split_dataset(load_corpus("pang_lee"), seed=a.data_seed)
     train, held = sample(dd["train"], a.n, a.data_seed), sample(dd["test"], a.eval, a.data_seed)

@@ -8,13 +8,13 @@ Docs: https://dsel-course.github.io/dsel-course/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #4329a43b
 from __future__ import annotations
-import os, sys, random, platform, importlib, importlib.metadata as _md
+import os, sys, random, platform, importlib, contextlib, contextvars, importlib.metadata as _md
 from dataclasses import dataclass
 import numpy as np
 
 # %% auto #0
-__all__ = ['DEFAULT_SEED', 'MODES', 'SIZES', 'REPORT_PACKAGES', 'set_seed', 'get_device', 'get_mode', 'size', 'cap',
-           'pkg_version', 'env_report', 'OfflineError', 'hub_online', 'require_hub']
+__all__ = ['DEFAULT_SEED', 'MODES', 'SIZES', 'REPORT_PACKAGES', 'set_seed', 'get_device', 'get_mode', 'run_mode', 'size',
+           'trace_sizes', 'cap', 'pkg_version', 'env_report', 'OfflineError', 'hub_online', 'require_hub']
 
 # %% ../nbs/00_core.ipynb #225dd813
 DEFAULT_SEED = 42
@@ -54,14 +54,23 @@ def get_device(prefer:str|None=None, # "cuda", "mps" or "cpu"; None reads DSEL_D
 
 # %% ../nbs/00_core.ipynb #6622d5e8
 MODES = ("ci", "quick", "full")
+_MODE_CTX: contextvars.ContextVar = contextvars.ContextVar("dsel_mode", default=None)
 
-def get_mode(mode:str|None=None, # force a mode; None reads DSEL_MODE, then IN_TEST, then "quick"
+def get_mode(mode:str|None=None, # force a mode; None reads run_mode(...), then DSEL_MODE, then IN_TEST, then "quick"
             ) -> str:
-    "The run mode: `ci`, `quick` or `full`."
-    m = mode or os.environ.get("DSEL_MODE") or ("ci" if os.environ.get("IN_TEST") else "quick")
+    "The run mode: `ci`, `quick` or `full`. An explicit `mode` wins, then an enclosing `with run_mode(...)`, then the environment."
+    m = mode or _MODE_CTX.get() or os.environ.get("DSEL_MODE") or ("ci" if os.environ.get("IN_TEST") else "quick")
     m = str(m).strip().lower()
-    if m not in MODES: raise ValueError(f"unknown mode {m!r}: set DSEL_MODE to one of ci, quick, full")
+    if m not in MODES: raise ValueError(f"unknown mode {m!r}: pass mode= or set DSEL_MODE to one of ci, quick, full")
     return m
+
+@contextlib.contextmanager
+def run_mode(mode:str|None, # the mode for everything called inside the block; None keeps the current one
+            ):
+    "Context manager: every `get_mode()`/`size()` inside the block (without an explicit mode) sees `mode`."
+    tok = _MODE_CTX.set(get_mode(mode))
+    try: yield _MODE_CTX.get()
+    finally: _MODE_CTX.reset(tok)
 
 # %% ../nbs/00_core.ipynb #ce4d2c5c
 SIZES: dict[str, dict[str, int|float|None]] = {
@@ -95,7 +104,19 @@ def size(name:str, # a row of SIZES
         ):
     "The size of `name` in the current (or given) mode; None means 'use everything'."
     if name not in SIZES: raise KeyError(f"no size named {name!r}: add it to dsel_course.core.SIZES (known: {', '.join(SIZES)})")
-    return SIZES[name][get_mode(mode)]
+    m = get_mode(mode)
+    log = _SIZE_TRACE.get()
+    if log is not None: log.append((name, m))
+    return SIZES[name][m]
+
+_SIZE_TRACE: contextvars.ContextVar = contextvars.ContextVar("dsel_size_trace", default=None)
+
+@contextlib.contextmanager
+def trace_sizes():
+    "Context manager yielding a list of (size name, mode) for every `size()` call inside the block (to check that a mode reached everything)."
+    log: list = []; tok = _SIZE_TRACE.set(log)
+    try: yield log
+    finally: _SIZE_TRACE.reset(tok)
 
 # %% ../nbs/00_core.ipynb #482b30f1
 def cap(n:int, # how many there are

@@ -12,288 +12,16 @@ import copy, functools, time
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from .core import size, get_mode
+from .synthworld import (ATTRIBUTES, IDK, PROBES, QUESTIONS, TinyGPT, WordTokenizer, dedup_exact, logits_of, make_corpus, make_world,
+                                    next_token_answers, pad_token_ids, pretrain, probe_known, score_candidates, torch_threads, zipf_counts)
 
 # %% auto #0
-__all__ = ['SYLLABLES', 'FIELDS', 'ATTRIBUTES', 'IDK', 'TEMPLATES', 'QUESTIONS', 'PROBES', 'invent_names', 'make_world',
-           'zipf_counts', 'render_bio', 'make_corpus', 'dedup_exact', 'WordTokenizer', 'Block', 'TinyGPT', 'pad_batch',
-           'logits_of', 'torch_threads', 'lm_loss', 'pretrain', 'next_token_answers', 'score_candidates', 'probe_known',
-           'answer_metrics', 'lab_config', 'build_lab', 'accuracy_by_frequency', 'fact_pools', 'sample_ft_set',
-           'qa_pairs', 'sft_loss', 'finetune', 'eval_facts', 'share_run', 'plot_share_runs', 'plot_fix', 'rival_rate',
+__all__ = ['answer_metrics', 'lab_config', 'build_lab', 'accuracy_by_frequency', 'fact_pools', 'sample_ft_set', 'qa_pairs',
+           'sft_loss', 'finetune', 'eval_facts', 'share_run', 'plot_share_runs', 'plot_fix', 'rival_rate',
            'cached_by_value', 'slider_plot', 'share_result', 'plot_share_result', 'hf_encoders', 'hf_share_experiment']
 
-# %% ../nbs/60_hallucination.ipynb #eae776d5
-SYLLABLES = "ka lo mir dra ven tho zu rel sa quin bor nyx el ta gor fi mu len ri dax pe vo sul tam ith ora bel cas ny ru".split()
-FIELDS = ("botany law music physics chemistry poetry geology medicine history painting astronomy "
-          "architecture economics sculpture linguistics zoology").split()
-ATTRIBUTES = ("year", "city", "employer", "field")
-IDK = "<idk>"  # the "I don't know" answer (不知道)
-
-def invent_names(n:int, # how many distinct names
-                 syllables:int, # syllables per name
-                 rng:np.random.Generator, # the random generator to draw from
-                 suffix:str="", # appended to each name (e.g. "ton" for cities)
-                 taken:tuple|set=(), # names that must not be produced
-                ) -> list[str]:
-    "`n` distinct capitalised names made of random syllables, none of them in `taken`."
-    if not isinstance(n, (int, np.integer)) or n < 0: raise ValueError(f"n must be an int >= 0, got {n!r}")
-    if n > len(SYLLABLES)**syllables // 2: raise ValueError(f"{n} names of {syllables} syllables are too many: use more syllables")
-    out, seen = [], set(taken)
-    while len(out) < n:
-        w = "".join(rng.choice(SYLLABLES, size=syllables)).capitalize() + suffix
-        if w not in seen: seen.add(w); out.append(w)
-    return out
-
-# %% ../nbs/60_hallucination.ipynb #1b9d1379
-def make_world(n_entities:int, # number of invented people
-               seed:int=0, # random seed
-               n_first:int=30, # size of the shared first-name pool
-               n_cities:int=40, # distinct cities
-               n_employers:int=40, # distinct employers
-              ) -> dict:
-    "A world: `entities` (dicts with id, name and the four facts) and `values` (the possible answers per attribute)."
-    if not isinstance(n_entities, (int, np.integer)) or n_entities < 1: raise ValueError(f"n_entities must be an int >= 1, got {n_entities!r}")
-    rng = np.random.default_rng(seed)
-    first = invent_names(n_first, 2, rng)
-    surnames = invent_names(n_entities, 3, rng, taken=first)
-    values = dict(year=[str(y) for y in range(1900, 1980)], city=invent_names(n_cities, 2, rng, "ton"),
-                  employer=invent_names(n_employers, 2, rng, "corp"), field=list(FIELDS))
-    ents = [dict(id=i, name=f"{rng.choice(first)} {surnames[i]}", **{a: str(rng.choice(values[a])) for a in ATTRIBUTES})
-            for i in range(n_entities)]
-    return dict(entities=ents, values=values)
-
-# %% ../nbs/60_hallucination.ipynb #3318a0dc
-def zipf_counts(n:int, # number of entities
-                max_count:float=40, # biographies of the most popular entity
-                alpha:float=0.8, # Zipf exponent: larger = a longer, thinner tail
-                seed:int=0, # random seed (ranks are assigned to entities at random)
-               ) -> np.ndarray:
-    "Biographies per entity: max_count * rank**-alpha, stochastically rounded, ranks shuffled over entities."
-    if alpha < 0 or max_count < 0: raise ValueError("alpha and max_count must be >= 0: e.g. zipf_counts(n, 40, 0.6)")
-    rng = np.random.default_rng(seed)
-    x = max_count * np.arange(1, n + 1, dtype=float) ** -alpha
-    c = np.floor(x + rng.random(n)).astype(int)
-    return c[rng.permutation(n)]
-
-# %% ../nbs/60_hallucination.ipynb #86c8c01f
-TEMPLATES = {
-    "year":     ["{n} was born in {v} .", "{n} , born {v} .", "the birth year of {n} is {v} .", "in {v} , {n} was born ."],
-    "city":     ["{n} lived in {v} .", "{n} made a home in {v} .", "the home town of {n} is {v} .", "in {v} lived {n} ."],
-    "employer": ["{n} worked for {v} .", "{n} was employed by {v} .", "the employer of {n} was {v} .", "at {v} worked {n} ."],
-    "field":    ["{n} studied {v} .", "{n} was trained in {v} .", "the field of {n} is {v} .", "{v} was studied by {n} ."],
-}
-QUESTIONS = {"year": "question : when was {n} born ? answer :", "city": "question : where did {n} live ? answer :",
-             "employer": "question : who employed {n} ? answer :", "field": "question : what did {n} study ? answer :"}
-# cloze probes (填空探针): the templates whose value comes last, cut before the value
-PROBES = {a: [t[:t.index("{v}")].rstrip() for t in ts if t.endswith("{v} .")] for a, ts in TEMPLATES.items()}
-
-def render_bio(entity:dict, # one entity of a world
-               rng:np.random.Generator, # random generator (templates and order)
-               wrong:dict|None=None, # attribute -> a false value to state instead of the truth
-              ) -> str:
-    "One biography: every fact in a random paraphrase template, sentences in random order."
-    wrong = wrong or {}
-    s = [str(rng.choice(TEMPLATES[a])).format(n=entity["name"], v=wrong.get(a, entity[a])) for a in ATTRIBUTES]
-    return " ".join(s[i] for i in rng.permutation(len(s)))
-
-# %% ../nbs/60_hallucination.ipynb #84854724
-def make_corpus(world:dict, # from make_world
-                counts:np.ndarray, # biographies per entity (e.g. zipf_counts)
-                contra:float=0.0, # share of stated facts replaced by the entity's rival value
-                dup_share:float=0.0, # share of biographies that get exact copies
-                dup_copies:int=3, # extra copies of each duplicated biography
-                seed:int=0, # random seed
-               ) -> dict:
-    "Pre-training corpus: `docs` (shuffled), the `rival` value per (id, attribute), and `dup_ids` (entity of each duplicated doc)."
-    ents, vals = world["entities"], world["values"]
-    if len(counts) != len(ents): raise ValueError(f"counts has {len(counts)} entries for {len(ents)} entities: pass one count per entity")
-    if not (0 <= contra <= 1 and 0 <= dup_share <= 1): raise ValueError("contra and dup_share are shares: use values in [0, 1]")
-    rng = np.random.default_rng(seed)
-    rival = {(e["id"], a): str(rng.choice([v for v in vals[a] if v != e[a]])) for e in ents for a in ATTRIBUTES}
-    docs, owner = [], []
-    for e, c in zip(ents, counts):
-        for _ in range(int(c)):
-            wrong = {a: rival[(e["id"], a)] for a in ATTRIBUTES if rng.random() < contra}
-            docs.append(render_bio(e, rng, wrong)); owner.append(e["id"])
-    picked = rng.choice(len(docs), int(round(dup_share * len(docs))), replace=False)
-    docs += [docs[i] for i in picked for _ in range(dup_copies)]
-    order = rng.permutation(len(docs))
-    return dict(docs=[docs[i] for i in order], rival=rival, dup_ids=sorted({owner[i] for i in picked}))
-
-# %% ../nbs/60_hallucination.ipynb #ad47d026
-def dedup_exact(docs:list[str], # documents
-               ) -> list[str]:
-    "The documents with exact repeats removed (first occurrence kept, order preserved)."
-    return list(dict.fromkeys(docs))
-
-# %% ../nbs/60_hallucination.ipynb #565fbf6c
-class WordTokenizer:
-    "Whitespace tokenizer with <pad>=0, <bos>=1, <eos>=2 and <idk>=3; `encode` prepends <bos>."
-    specials = ("<pad>", "<bos>", "<eos>", IDK)
-    def __init__(self, texts:list[str], # texts whose words form the vocabulary
-                ):
-        words = sorted({w for t in texts for w in t.split()} - set(self.specials))
-        self.itos = list(self.specials) + words
-        self.stoi = {w: i for i, w in enumerate(self.itos)}
-    def __len__(self): return len(self.itos)
-    def encode(self, text:str, bos:bool=True) -> list[int]:
-        try: return ([1] if bos else []) + [self.stoi[w] for w in text.split()]
-        except KeyError as k: raise ValueError(f"word {k} is not in the vocabulary: build WordTokenizer from texts that include it") from None
-    def decode(self, ids) -> str: return " ".join(self.itos[int(i)] for i in ids)
-
-# %% ../nbs/60_hallucination.ipynb #935b3917
-class Block(nn.Module):
-    "Pre-norm transformer block: causal multi-head self-attention, then a GELU MLP, both residual."
-    def __init__(self, d:int, n_heads:int):
-        super().__init__()
-        if d % n_heads: raise ValueError(f"d_model={d} is not divisible by n_heads={n_heads}: pick n_heads dividing d_model")
-        self.h = n_heads; self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
-        self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
-        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
-    def forward(self, x):
-        B, T, D = x.shape
-        q, k, v = (t.view(B, T, self.h, D // self.h).transpose(1, 2) for t in self.qkv(self.ln1(x)).split(D, -1))
-        a = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, D)
-        x = x + self.proj(a)
-        return x + self.mlp(self.ln2(x))
-
-class TinyGPT(nn.Module):
-    "A tiny causal transformer LM: (batch, T) token ids -> (batch, T, vocab) next-token logits."
-    def __init__(self, vocab_size:int, d_model:int=64, n_layers:int=2, n_heads:int=4, max_len:int=64):
-        super().__init__()
-        self.tok, self.pos = nn.Embedding(vocab_size, d_model), nn.Embedding(max_len, d_model)
-        self.blocks = nn.ModuleList(Block(d_model, n_heads) for _ in range(n_layers))
-        self.ln = nn.LayerNorm(d_model)
-        for emb in (self.tok, self.pos): nn.init.normal_(emb.weight, std=0.02)  # N(0,1) would give huge tied logits
-    def forward(self, x):
-        if x.shape[1] > self.pos.num_embeddings: raise ValueError(f"sequence of {x.shape[1]} tokens > max_len={self.pos.num_embeddings}: build TinyGPT with a larger max_len")
-        h = self.tok(x) + self.pos(torch.arange(x.shape[1], device=x.device))
-        for b in self.blocks: h = b(h)
-        return self.ln(h) @ self.tok.weight.T
-
-# %% ../nbs/60_hallucination.ipynb #9412a6e4
-def pad_batch(seqs:list[list[int]], # token-id lists
-              pad_id:int=0, # the padding id
-             ) -> torch.Tensor:
-    "Right-pad token-id lists into a (batch, max_len) long tensor."
-    if not seqs: raise ValueError("no sequences to pad: pass at least one")
-    out = torch.full((len(seqs), max(map(len, seqs))), pad_id, dtype=torch.long)
-    for i, s in enumerate(seqs): out[i, :len(s)] = torch.as_tensor(s, dtype=torch.long)
-    return out
-
-def logits_of(model, # TinyGPT or a Hugging Face causal LM
-              x:torch.Tensor, # (batch, T) token ids
-             ) -> torch.Tensor:
-    "(batch, T, vocab) logits from a TinyGPT or a transformers model (which returns `.logits`)."
-    out = model(x.to(next(model.parameters()).device))
-    return getattr(out, "logits", out).float()
-
-# %% ../nbs/60_hallucination.ipynb #6731f89d
-import contextlib
-
-@contextlib.contextmanager
-def torch_threads(n:int, # intra-op threads to use inside the block
-                 ):
-    "Context manager: run the block with `torch.set_num_threads(n)`, then restore the previous setting."
-    if not isinstance(n, int) or n < 1: raise ValueError(f"n must be an int >= 1, got {n!r}: e.g. torch_threads(1)")
-    old = torch.get_num_threads(); torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
-
-# %% ../nbs/60_hallucination.ipynb #b189a482
-def lm_loss(model, # a causal LM
-            batch:torch.Tensor, # (batch, T) token ids, right-padded
-            pad_id:int=0, # padding id (not predicted)
-           ) -> torch.Tensor:
-    "Mean next-token cross-entropy over the non-pad targets."
-    y = batch[:, 1:].clone(); y[y == pad_id] = -100
-    lg = logits_of(model, batch[:, :-1])
-    return F.cross_entropy(lg.reshape(-1, lg.shape[-1]), y.reshape(-1).to(lg.device), ignore_index=-100)
-
-# %% ../nbs/60_hallucination.ipynb #8be0cc8f
-def pretrain(model, # a causal LM (trained in place)
-             encode, # text -> token ids (e.g. WordTokenizer.encode)
-             docs:list[str], # the pre-training corpus
-             steps:int, # optimiser steps (the compute budget)
-             batch_size:int=32, # documents per step, drawn with replacement
-             lr:float=3e-3, # peak learning rate (one-cycle schedule)
-             seed:int=0, # random seed for the batches
-             eos_id:int|None=2, # appended to every document (None: nothing)
-            ) -> list[float]:
-    "Train `model` on `docs` by next-token prediction for `steps` steps; return the loss per step."
-    if not docs: raise ValueError("docs is empty: pass at least one document")
-    rng = np.random.default_rng(seed)
-    ids = [encode(d) + ([eos_id] if eos_id is not None else []) for d in docs]
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
-    model.train(); losses = []
-    for _ in range(steps):
-        loss = lm_loss(model, pad_batch([ids[i] for i in rng.choice(len(ids), batch_size)]))
-        opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-        losses.append(loss.item())
-    model.eval()
-    return losses
-
-# %% ../nbs/60_hallucination.ipynb #9823e7b3
-@torch.no_grad()
-def next_token_answers(model, # a causal LM
-                       encode, # text -> token ids
-                       prompts:list[str], # prompts whose next token is the answer
-                       candidates:list[str], # allowed answers (single tokens)
-                       token_id, # word -> id (e.g. tok.stoi.__getitem__)
-                       batch_size:int=256, # prompts per forward pass
-                      ) -> tuple[list[str], np.ndarray]:
-    "Argmax answer among `candidates` and its probability (softmax over the candidates), per prompt."
-    cid = torch.tensor([token_id(c) for c in candidates])
-    preds, confs = [], []
-    for s in range(0, len(prompts), batch_size):
-        ids = [encode(p) for p in prompts[s:s + batch_size]]
-        last = torch.tensor([len(i) - 1 for i in ids])
-        lg = logits_of(model, pad_batch(ids)).cpu()[torch.arange(len(ids)), last][:, cid]
-        conf, j = lg.softmax(-1).max(-1)
-        preds += [candidates[k] for k in j.tolist()]; confs.append(conf.numpy())
-    return preds, (np.concatenate(confs) if confs else np.zeros(0))
-
-# %% ../nbs/60_hallucination.ipynb #852592da
-@torch.no_grad()
-def score_candidates(model, # a causal LM
-                     encode, # text -> token ids (with the model's BOS convention)
-                     prompts:list[str], # the prompts
-                     candidates:list[str], # allowed answers (any number of tokens)
-                     encode_answer=None, # answer text -> ids to append (default: encode(" "+c) without BOS)
-                     batch_size:int=256, # sequences per forward pass
-                    ) -> tuple[list[str], np.ndarray]:
-    "Answer with the highest summed log-probability; confidence = its softmax share over the candidates."
-    enc_a = encode_answer or (lambda c: encode(" " + c)[1:])
-    cands = [enc_a(c) for c in candidates]
-    seqs, meta = [], []
-    for p in prompts:
-        pi = encode(p)
-        for ci in cands: seqs.append(pi + ci); meta.append((len(pi), len(ci)))
-    scores = np.zeros(len(seqs))
-    for s in range(0, len(seqs), batch_size):
-        chunk = seqs[s:s + batch_size]; lp = logits_of(model, pad_batch(chunk)).log_softmax(-1).cpu()
-        for r, (seq, (lp_, la)) in enumerate(zip(chunk, meta[s:s + batch_size])):
-            pos = torch.arange(lp_ - 1, lp_ - 1 + la)
-            scores[s + r] = lp[r, pos, torch.tensor(seq[lp_:lp_ + la])].sum().item()
-    scores = torch.tensor(scores.reshape(len(prompts), len(candidates)))
-    conf, j = scores.softmax(-1).max(-1)
-    return [candidates[k] for k in j.tolist()], conf.numpy()
-
-# %% ../nbs/60_hallucination.ipynb #b9de94c3
-def probe_known(model, # the pre-trained LM
-                tok:WordTokenizer, # its tokenizer
-                world:dict, # the world
-               ) -> np.ndarray:
-    "(n_entities, 4) share of cloze probes answered correctly, per entity and attribute."
-    ents = world["entities"]; out = np.zeros((len(ents), len(ATTRIBUTES)))
-    for j, a in enumerate(ATTRIBUTES):
-        for t in PROBES[a]:
-            pred, _ = next_token_answers(model, tok.encode, [t.format(n=e["name"]) for e in ents], world["values"][a], tok.stoi.__getitem__)
-            out[:, j] += np.array([p == e[a] for p, e in zip(pred, ents)]) / len(PROBES[a])
-    return out
-
 # %% ../nbs/60_hallucination.ipynb #fc6c5e82
-from .finetune import calibration_error   # chapter 4's ECE (bins right-closed, like sklearn's calibration_curve)
+from .metrics import calibration_error   # chapter 4's ECE (bins right-closed, like sklearn's calibration_curve)
 
 # %% ../nbs/60_hallucination.ipynb #c3b86ebf
 def answer_metrics(preds:list[str], # the model's answers
@@ -412,7 +140,7 @@ def sft_loss(model, # a causal LM
     for p, a in pairs:
         pi, ai = encode(p), encode_answer(a)
         seqs.append(pi + ai); labels.append([-100] * len(pi) + ai)
-    x, y = pad_batch(seqs), pad_batch(labels, pad_id=-100)
+    x, y = pad_token_ids(seqs), pad_token_ids(labels, pad_id=-100)
     lg = logits_of(model, x[:, :-1])
     return F.cross_entropy(lg.reshape(-1, lg.shape[-1]), y[:, 1:].reshape(-1).to(lg.device), ignore_index=-100)
 
@@ -465,13 +193,14 @@ def share_run(lab:dict, # from build_lab
               treatment:str="mix", # "mix" as sampled, "filter" drop the unknown ones, "idk" relabel them <idk>
               lr:float=1e-3, # fine-tuning learning rate
               seed:int=0, # random seed
+              mode:str|None=None, # sizes n and epochs when they are None
              ) -> dict:
     "Fine-tune at one unknown share; per-epoch history plus early-stopped and converged test metrics."
     if treatment not in ("mix", "filter", "idk"): raise ValueError(f"treatment={treatment!r}: use 'mix', 'filter' or 'idk'")
+    n = n or size("hall_ft_examples", mode); epochs = epochs or size("hall_ft_epochs", mode)
     with torch_threads(1): return _share_run(lab, unknown_share, n, epochs, treatment, lr, seed)
 
 def _share_run(lab, unknown_share, n, epochs, treatment, lr, seed):
-    n = n or size("hall_ft_examples"); epochs = epochs or size("hall_ft_epochs")
     pools = fact_pools(lab["known"], seed=seed)
     kf, uf = sample_ft_set(pools, n, unknown_share, seed=seed)
     pairs = qa_pairs(lab["world"], kf) + ([] if treatment == "filter" else qa_pairs(lab["world"], uf, idk=treatment == "idk"))

@@ -18,7 +18,7 @@ from .data import package_dir, data_file, load_manifest, sha256_file, MODEL_FILE
 
 # %% auto #0
 __all__ = ['MODEL_ALIASES', 'resolve_model', 'load_tokenizer', 'load_classifier', 'classifier_name', 'mean_pool', 'load_encoder',
-           'embed_texts', 'save_dir_atomic', 'load_causal_lm', 'sequence_logprobs', 'perplexity']
+           'embed_texts', 'save_dir_atomic', 'load_causal_lm', 'sequence_logprobs', 'text_perplexity']
 
 # %% ../nbs/02_models.ipynb #b9e00842
 MODEL_ALIASES: dict[str, tuple[str, str]] = {
@@ -267,7 +267,7 @@ def sequence_logprobs(model, # a causal LM (e.g. from load_causal_lm)
     return nll, count
 
 # %% ../nbs/02_models.ipynb #21a16466
-def perplexity(model, # a causal LM (e.g. from load_causal_lm)
+def text_perplexity(model, # a causal LM (e.g. from load_causal_lm)
                tokenizer, # its tokenizer
                texts:list[str], # the texts to score
                **kw, # batch_size, max_length: passed to sequence_logprobs

@@ -9,6 +9,8 @@ Docs: https://dsel-course.github.io/dsel-course/xent.html.md"""
 # %% ../nbs/20_xent.ipynb #caa57eb8
 from __future__ import annotations
 import numpy as np
+from .core import DEFAULT_SEED
+from .baseline import oof_proba
 
 # %% auto #0
 __all__ = ['logsumexp', 'log_softmax', 'softmax', 'cross_entropy', 'binary_cross_entropy_with_logits', 'xent_grad', 'entropy',
@@ -239,23 +241,12 @@ def balanced_class_weights(labels, # (N,) class indices 0..C-1
 # %% ../nbs/20_xent.ipynb #6e0830b8
 def oof_log_proba(texts, # N texts
                   labels, # (N,) class indices 0..C-1
-                  folds:int=5, # number of cross-validation folds
-                  seed:int=42, # seed of the fold split
+                  folds:int=5, # number of folds
+                  seed:int=DEFAULT_SEED, # seed of the fold split
                   C:float=4.0, # inverse regularisation strength of the logistic regression
                  ) -> np.ndarray:
-    "Out-of-fold log-probabilities (N, C) from TF-IDF (1-2 grams) + logistic regression."
-    from sklearn.pipeline import make_pipeline
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict, StratifiedKFold
-    texts, y = list(texts), np.asarray(labels)
-    if len(texts) != len(y): raise ValueError(f"got {len(texts)} texts but {len(y)} labels: pass one label per text")
-    if not isinstance(folds, (int, np.integer)) or folds < 2: raise ValueError(f"folds must be an int >= 2, got {folds!r}")
-    counts = np.bincount(y.astype(np.int64))
-    if counts[counts > 0].min() < folds: raise ValueError(f"the smallest class has {counts[counts > 0].min()} examples, fewer than folds={folds}: use fewer folds or more data")
-    model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LogisticRegression(C=C, max_iter=1000))
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    return cross_val_predict(model, texts, y, cv=cv, method="predict_log_proba")
+    "Out-of-fold log-probabilities (N, C) from the course's baseline (TF-IDF 1-2 grams + logistic regression, `dsel_course.baseline.oof_proba`)."
+    return np.log(np.clip(oof_proba(list(texts), labels, features="tfidf", folds=folds, seed=seed, C=C), 1e-300, 1))
 
 # %% ../nbs/20_xent.ipynb #4d279d10
 def sign_disagrees(labels, # (N,) binary labels, 1 = positive

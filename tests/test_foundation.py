@@ -95,3 +95,17 @@ def test_a_failing_test_fails_the_test_target(tmp_path):
     r_good = subprocess.run(["make", "-s", "pytest", f"PYTEST_ARGS={good}"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert r_bad.returncode != 0 and "1 failed" in r_bad.stdout
     assert r_good.returncode == 0, r_good.stdout + r_good.stderr
+
+
+def test_mode_argument_wins_over_environment(monkeypatch):
+    "A tour step given mode='ci' while DSEL_MODE=quick sizes everything by ci: every size() it reads, and the embedding cache keys."
+    monkeypatch.setenv("DSEL_MODE", "quick")
+    from dsel_course.core import trace_sizes, size
+    from dsel_course import baseline
+    from dsel_course.report import Report
+    from dsel_course.labs.finetune import step_budget_curves
+    baseline._EMB_CACHE.clear()
+    with trace_sizes() as log: step_budget_curves(Report("t"), "ci")
+    assert log and {m for _, m in log} == {"ci"}, sorted(set(log))
+    assert {"max_length", "seeds", "train_examples", "eval_examples"} <= {n for n, _ in log}
+    assert baseline._EMB_CACHE and {k[1] for k in baseline._EMB_CACHE} == {size("max_length", "ci")}   # embeddings at ci's truncation

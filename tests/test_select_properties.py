@@ -1,4 +1,4 @@
-"""Property tests of the selection protocol (dsel_course.select): for >= 1,000 generated (pool, budget,
+"""Property tests of the selection protocol (dsel_course.selection): for >= 1,000 generated (pool, budget,
 seed) cases per strategy, `select` respects the budget, returns unique, in-range, sorted indices, gives
 the same pick for the same seed, and leaves the input dataset unchanged."""
 import os
@@ -8,8 +8,11 @@ import pytest
 import datasets
 from datasets import Dataset
 from hypothesis import given, settings, HealthCheck, strategies as st
-from dsel_course.select import (select, resolve_budget, check_selection_properties, RandomSample, ExactDedup, NearDedup,
-                                QualityRules, NGramPerplexity, ImportanceResample, Stratified, Pipeline, Strategy)
+from dsel_course.selection.protocol import select, resolve_budget, check_selection_properties, RandomSample, Stratified, Pipeline, Strategy
+from dsel_course.selection.dedup import ExactDedup, NearDedup
+from dsel_course.selection.quality import QualityRules
+from dsel_course.selection.lm_filter import NGramPerplexity
+from dsel_course.selection.importance import ImportanceResample
 
 datasets.disable_progress_bars()
 N_CASES = int(os.environ.get("DSEL_PROPERTY_CASES", "1000"))
@@ -17,13 +20,12 @@ WORDS = ["the", "of", "and", "to", "data", "model", "text", "数据", "模型", 
          "###", "!!!", "...", "Ã©", "\ufffd", "LOUD", "http://t.co/x", ".", "。"]
 TARGET = ["the data and the model of the text.", "selection of quality data for the model.", "数据 模型 的 选择"]
 
+# Each registered strategy alone is covered by tests/test_registry.py (>= 1,000 cases each); here: a whole
+# pre-training pipeline, a thresholded n-gram filter, and a fitted-target DSIR on pools of English/Chinese/junk words.
 STRATEGIES = {
-    "random": lambda: RandomSample(),
-    "exact_dedup": lambda: ExactDedup(),
-    "near_dedup": lambda: NearDedup(),
-    "rules": lambda: QualityRules(),
-    "ngram_ppl": lambda: NGramPerplexity(TARGET, max_perplexity=200.0),
+    "ngram_ppl_threshold": lambda: NGramPerplexity(TARGET, max_perplexity=200.0),
     "dsir": lambda: ImportanceResample(TARGET, n_buckets=128),
+    "random": lambda: RandomSample(),
     "stratified": lambda: Stratified(),
     "pipeline": lambda: Pipeline([ExactDedup(), NearDedup(), QualityRules(min_words=2, terminal_punct=False),
                                   ImportanceResample(TARGET, n_buckets=128), Stratified()]),
@@ -42,14 +44,14 @@ def cases(draw):
     budget = draw(st.one_of(st.integers(1, n), st.floats(0.001, 1.0, allow_nan=False)))
     return rows, budget, draw(st.integers(0, 2**31 - 1))
 
-@pytest.mark.parametrize("name", list(STRATEGIES))
+@pytest.mark.parametrize("name", ["pipeline", "ngram_ppl_threshold"])
 @settings(max_examples=N_CASES, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 @given(case=cases())
 def test_select_invariants(name, case):
     rows, budget, seed = case
     ds = Dataset.from_dict({"text": [r[0] for r in rows], "label": [r[1] for r in rows]})
-    sel = check_selection_properties(ds, _BUILT[name], budget, seed)
+    sel = check_selection_properties(ds, _BUILT[name], budget, seed=seed)
     assert len(sel) <= resolve_budget(budget, len(ds))
 
 ZH = ["数据", "模型", "选择", "质量", "的", "是", "我们", "今天", "。", "，"]
@@ -60,7 +62,7 @@ zh_doc = st.lists(st.sampled_from(ZH), min_size=0, max_size=20).map("".join)
 @given(docs=st.lists(zh_doc, min_size=1, max_size=25), frac=st.floats(0.01, 1.0), seed=st.integers(0, 1000))
 def test_near_dedup_chinese_character_shingles(docs, frac, seed):
     ds = Dataset.from_dict({"text": docs})
-    check_selection_properties(ds, NearDedup(n=3, num_perm=64, bands=16, rows=4), frac, seed)
+    check_selection_properties(ds, NearDedup(n=3, num_perm=64, bands=16, rows=4), frac, seed=seed)
 
 @pytest.mark.parametrize("name", ["random", "dsir", "stratified"])
 def test_non_filtering_strategies_fill_the_budget(name):

@@ -1,4 +1,4 @@
-"""Property tests for chapter 3b's selection strategies (dsel_course.select_sft): over 1,000 generated pools each,
+"""Property tests for chapter 3b's selection strategies (dsel_course.selection): over 1,000 generated pools each,
 cheap synthetic embeddings / probabilities / scores in columns, every strategy run through chapter 3a's `select`.
 
 Checked per case: the budget is respected (exactly min(k, rows left after filters)), indices are unique, in range and
@@ -9,10 +9,12 @@ import pytest
 import datasets
 from datasets import Dataset
 
-from dsel_course.select import select, Pipeline, RandomSample
-from dsel_course.select_sft import (ClassBalanced, class_quotas, TaskRelevance, KCenterGreedy, ClusterBalanced,
-                                    SemanticDedup, Uncertainty, Difficulty, DataMapRegion, LabelNoiseFilter, IFD,
-                                    labels_of, label_codes, resample, resample_indices, find_label_issues)
+from dsel_course.selection.protocol import select, Pipeline, RandomSample
+from dsel_course.selection.balance import ClassBalanced, class_quotas, labels_of, label_codes, resample, resample_indices
+from dsel_course.selection.embedding import TaskRelevance, KCenterGreedy, ClusterBalanced, SemanticDedup
+from dsel_course.selection.model_based import Uncertainty, Difficulty, DataMapRegion
+from dsel_course.selection.noise import LabelNoiseFilter, find_label_issues
+from dsel_course.selection.ifd import IFD
 
 import os
 import itertools
@@ -47,22 +49,10 @@ def make_pool(rng, n=None, K=None, str_labels=False):
 
 
 def strategies(rng, n):
-    "Every new strategy, with random settings."
+    "Class-balanced picks (alone, and after a relevance ranking): each registered strategy alone is in tests/test_registry.py."
     T = rng.normal(size=(int(rng.integers(1, 4)), 8))
-    return {
-        "ClassBalanced": ClassBalanced(),
-        "ClassBalanced(pool)": ClassBalanced(target="pool"),
-        "TaskRelevance": TaskRelevance(T, agg=str(rng.choice(["max", "mean"]))),
-        "KCenterGreedy": KCenterGreedy(),
-        "ClusterBalanced": ClusterBalanced(int(rng.integers(1, 6)), within=str(rng.choice(["random", "central"]))),
-        "SemanticDedup": Pipeline([SemanticDedup(float(rng.uniform(0.5, 1.0))), RandomSample()]),
-        "Uncertainty": Uncertainty(str(rng.choice(["entropy", "margin", "least_confidence"]))),
-        "Difficulty": Difficulty("el2n", str(rng.choice(["hard", "easy"]))),
-        "DataMapRegion": DataMapRegion(str(rng.choice(["ambiguous", "easy", "hard"]))),
-        "LabelNoiseFilter": Pipeline([LabelNoiseFilter(), RandomSample()]),
-        "IFD": IFD(max_ifd=float(rng.uniform(0.5, 1.5))),
-        "Relevance->ClassBalanced": Pipeline([TaskRelevance(T), ClassBalanced()]),
-    }
+    return {"ClassBalanced": ClassBalanced(), "ClassBalanced(pool)": ClassBalanced(target="pool"),
+            "Relevance->ClassBalanced": Pipeline([TaskRelevance(T), ClassBalanced()])}
 
 
 def check_selection(ds, sel, k):
