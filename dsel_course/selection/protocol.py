@@ -188,8 +188,11 @@ def register(name:str, # short, stable registry name: lower-case letters, digits
 
 # %% ../../nbs/30_select.ipynb #874aea77
 def all_strategies() -> dict[str, StrategyInfo]:
-    "The whole registry: imports `dsel_course.selection` (every module in it) first, so each module has registered its strategies."
-    importlib.import_module("dsel_course.selection")
+    "The whole registry: imports every module of `dsel_course.selection` and of the chapters' `dsel_course.labs` first, so each has registered its strategies."
+    import pkgutil
+    for pkg in ("dsel_course.selection", "dsel_course.labs"):
+        p = importlib.import_module(pkg)
+        for m in pkgutil.iter_modules(p.__path__): importlib.import_module(f"{pkg}.{m.name}")
     return STRATEGIES
 
 def make_strategy(name:str|Strategy, # a registry name, or a Strategy (returned as it is)
