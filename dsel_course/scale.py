@@ -30,8 +30,13 @@ def ensure_ray(num_cpus:int|None=None, # CPUs for a local instance (None: Ray's 
     "Start a local Ray instance if none is running (no dashboard); return the `ray` module."
     try: import ray, ray.data
     except ImportError as e: raise ImportError(f"Ray Data is not installed ({e}): pip install 'dsel-course[scale]'") from None
-    if not ray.is_initialized():
-        ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=not quiet, configure_logging=not quiet)
+    for attempt in range(2):   # a second try: the first start warms the file cache the agents import from
+        if ray.is_initialized(): break
+        try: ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=not quiet, configure_logging=not quiet)
+        except Exception as e:
+            if attempt: raise RuntimeError(f"Ray did not start ({str(e).splitlines()[0][:80]}...): its raylet gives the dashboard agent 15 s "
+                                           "to start (ray-project/ray#65983), too little on a CPU-starved machine; retry when it is quieter, "
+                                           "or use the local engine (select, dsel select --engine local)") from None
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = not quiet
     if hasattr(ctx, "print_on_execution_start"): ctx.print_on_execution_start = not quiet

@@ -59,5 +59,5 @@ def run_tour(mode:str|None=None, # run mode; None: get_mode() (the CLI defaults 
 def main(argv:list|None=None, # arguments (None: sys.argv[1:])
         ) -> int:
     "Entry point of the `dsel` command (kept here for old installs): the command line lives in `dsel_course.cli`."
-    from .cli import main as cli_main
+    from dsel_course.cli import main as cli_main
     return cli_main(argv)
