@@ -152,9 +152,9 @@ def short_doc_pool(n:int, # documents
     "n short documents cut from chapter 3a's mixed pool, with planted exact and near duplicates."
     from dsel_course.labs.pretrain import pretrain_pool, plant_duplicates
     rng = np.random.default_rng(seed)
-    words = [t.split() for t in texts_of(pretrain_pool(per_source=2_000, seed=seed, frac_exact=0, frac_near=0, mode="quick")[0]) if t.split()]
+    words = [t.split() for t in texts_of(pretrain_pool(per_source=5_000, seed=seed, frac_exact=0, frac_near=0, mode="quick")[0]) if t.split()]
     m = int(round(n / (1 + 2 * frac_dup)))
-    src, ln = rng.integers(len(words), size=m), rng.integers(3, 31, size=m)
+    src, ln = rng.integers(len(words), size=m), rng.integers(8, 31, size=m)
     docs = []
     for i, l in zip(src, ln):
         w = words[i]; s = int(rng.integers(max(1, len(w) - l + 1)))
