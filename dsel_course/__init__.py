@@ -2,6 +2,7 @@
 
 Modules:
 
+- `dsel_course._ray_shim.rfc3987_syntax`: Hand-written (not generated): put first on the PYTHONPATH of Ray's processes by `dsel_course.scale.ensure_ray`.
 - `dsel_course.baseline`: The course's one baseline model and its one out-of-fold (折外预测) helper, used by every chapter that needs a cheap classifier: chapter 1's learning curves, chapter 2's per-example loss, chapter 3b's confident learning, chapter 4's loss trimming and budget curves. Settings are parameters, never hidden: the regularisation `C`, the n-gram range, the solver and the seed of the folds.
 - `dsel_course.cli`: One entry point with subcommands: `dsel tour`, `dsel select`, `dsel strategies`, `dsel audit` and `dsel info`. Each has `--help`; bad input gives one line that names the fix; an existing output is never replaced without `--force`; outputs are written atomically with a JSON sidecar saying what was kept, dropped and why.
 - `dsel_course.concepts`: The documents name five properties of a training set — diversity (多样性), quality (质量), scale (规模), annotation (标注), distribution (分布) — and three risks — concept drift (概念漂移), data poisoning (数据中毒), fairness (公平性) — but measure none of them. Here each one becomes a number a learner computes on the bundled real corpora, with a plot.
