@@ -51,3 +51,15 @@ def test_ray_keeps_exactly_the_same_rows(ray_pool, name):
     assert {k: v.tolist() for k, v in a.dropped.items()} == {k: v.tolist() for k, v in b.dropped.items()}
     if name in ("exact_dedup", "near_dedup"):
         assert sum(len(v) for v in a.dropped.values()) > 0.02 * N_PARITY   # the planted copies are found
+
+
+def test_dsel_select_engine_ray_matches_local(ray_pool, tmp_path):
+    "`dsel select --engine ray` (select_file) keeps the same rows as the local engine and records the engine."
+    import json
+    from dsel_course.cli import select_file
+    p = tmp_path / "pool.jsonl"
+    p.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in ray_pool["text"][:1_000]), encoding="utf-8")
+    a = select_file(p, tmp_path / "local.jsonl", "near_dedup", 1.0, params={"threshold": 0.7}, progress=False)
+    b = select_file(p, tmp_path / "ray.jsonl", "near_dedup", 1.0, params={"threshold": 0.7}, engine="ray", progress=False)
+    assert a["kept"] == b["kept"] and a["dropped"] == b["dropped"] and b["engine"] == "ray"
+    assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "ray.jsonl").read_bytes()
