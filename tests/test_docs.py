@@ -4,7 +4,7 @@ What this covers: every notebook in nbs/ becomes a page (index and every chapter
 and the notebooks executed here -- 20_xent in ci mode, the cheapest chapter with plots -- carry their figures
 inline. It does not execute every chapter (that is `make docs`, in quick mode, tens of minutes on 2 cores).
 Slow: about 2 minutes on a quiet 2-core machine (6 on a loaded one)."""
-import json, subprocess, sys
+import html, json, re, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -26,8 +26,9 @@ def test_every_notebook_has_a_page(site):
     for nb in sorted((ROOT / "nbs").glob("*.ipynb")):
         page = site / f"{nb.stem}.html"
         assert page.exists(), page
-        title = json.loads(nb.read_text(encoding="utf-8"))["cells"][0]["source"][0].lstrip("# ").strip()
-        assert title.split("(")[0].strip()[:20] in page.read_text(encoding="utf-8"), (nb.stem, title)
+        title = re.sub(r"[`*]", "", json.loads(nb.read_text(encoding="utf-8"))["cells"][0]["source"][0].lstrip("# ").strip())
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))   # the page as text
+        assert title.split("(")[0].strip()[:20] in text, (nb.stem, title)
     assert (site / "index.html").exists() and (site / "search" / "search_index.json").exists()
 
 
