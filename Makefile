@@ -1,6 +1,7 @@
 # Two commands a learner or teacher runs on a fresh clone (see README):
 #   make tour   set up .venv, then run the course's headline steps (quick mode) -> reports/tour.html
 #   make test   set up .venv, then: library in sync with notebooks, every notebook in ci mode, pytest
+#   make docs   set up .venv, execute every notebook in quick mode, build the site into _site/ (mkdocs)
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.dsel-setup-$(SETUP_KEY)
 NB_WORKERS ?= 2
 PYTEST_ARGS ?= tests
 
-.PHONY: setup tour test export-check nbtest pytest readme clean-venv
+.PHONY: setup tour test export-check nbtest pytest readme docs clean-venv
 
 setup: $(STAMP)
 
@@ -48,6 +49,10 @@ nbtest: setup
 pytest: setup
 	@echo "== pytest tests/"
 	DSEL_MODE=ci $(PY) -m pytest -q $(PYTEST_ARGS)
+
+docs: setup
+	@echo "== docs: every notebook executed in quick mode, then mkdocs build -> _site/"
+	OMP_NUM_THREADS=1 $(PY) tools/build_docs.py --mode quick
 
 clean-venv:
 	rm -rf $(VENV)

@@ -64,17 +64,6 @@ def run_tour(mode:str|None=None, # run mode; None: get_mode() (the CLI defaults 
 # %% ../nbs/90_tour.ipynb #6ca67fad
 def main(argv:list|None=None, # arguments (None: sys.argv[1:])
         ) -> int:
-    "Entry point of the `dsel` command."
-    ap = argparse.ArgumentParser(prog="dsel", description="dsel-course command line")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    t = sub.add_parser("tour", help="run the course's headline steps and write an HTML report")
-    t.add_argument("--mode", default="quick", choices=["ci", "quick", "full"], help="run mode (default quick)")
-    t.add_argument("--out", default="reports/tour.html", help="report path (default reports/tour.html)")
-    t.add_argument("--only", nargs="*", help="run only steps whose title contains one of these words")
-    t.add_argument("--force", action="store_true", help="replace an existing report")
-    a = ap.parse_args(argv)
-    t0 = time.time()
-    try: p = run_tour(a.mode, a.out, only=a.only, force=a.force)
-    except (FileExistsError, ValueError) as e: print(f"dsel tour: {e}", file=sys.stderr); return 2
-    print(f"wrote {p} in {time.time()-t0:.0f}s")
-    return 0
+    "Entry point of the `dsel` command (kept here for old installs): the command line lives in `dsel_course.cli`."
+    from dsel_course.cli import main as cli_main
+    return cli_main(argv)
