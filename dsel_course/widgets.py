@@ -7,7 +7,7 @@ from __future__ import annotations
 # %% auto #0
 __all__ = ['in_colab', 'has_frontend', 'header_text', 'header', 'Message', 'run_guard', 'ProgressOutput', 'redraw', 'static_render']
 
-# %% ../nbs/50_lab.ipynb #eb4e6591
+# %% ../nbs/50_lab.ipynb #737e18a6
 import contextlib
 import os
 import sys
@@ -15,7 +15,7 @@ import ipywidgets as W
 from typing import Callable
 from .core import get_device, get_mode
 
-# %% ../nbs/50_lab.ipynb #7d5bdfdc
+# %% ../nbs/50_lab.ipynb #752fc949
 def in_colab() -> bool:
     "True inside a Google Colab runtime (its `google.colab` module is loaded)."
     return "google.colab" in sys.modules
@@ -36,7 +36,7 @@ def has_frontend(env:dict|None=None, # the environment to read (None: os.environ
         shell = get_ipython()
     return type(shell).__name__ == "ZMQInteractiveShell" and bool(env.get("JPY_SESSION_NAME"))
 
-# %% ../nbs/50_lab.ipynb #95c8adb2
+# %% ../nbs/50_lab.ipynb #ea782bf0
 def header_text(title:str, # what the widget is
                 mode:str|None=None, # the run mode (None: get_mode())
                 device:str|None=None, # the device (None: get_device())
@@ -56,7 +56,7 @@ def header(title:str, # what the widget is
     "An HTML widget with `header_text`."
     return W.HTML(header_text(title, mode))
 
-# %% ../nbs/50_lab.ipynb #74a9b6e6
+# %% ../nbs/50_lab.ipynb #3b0135c3
 class Message(W.HTML):
     "A one-line message area: `show(text, kind)` with kind 'error' (red), 'info' or 'ok'; `clear()`; `.text` is the plain text."
     _COLOURS = dict(error="#b00020", info="#444", ok="#1b5e20")
@@ -68,7 +68,7 @@ class Message(W.HTML):
         self.value = f'<span style="color:{self._COLOURS[kind]}">{html.escape(self.text)}</span>'
     def clear(self): self.text, self.value = "", ""
 
-# %% ../nbs/50_lab.ipynb #d2503e0c
+# %% ../nbs/50_lab.ipynb #dc9b3fa6
 @contextlib.contextmanager
 def run_guard(button:W.Button, # the Run button
              ):
@@ -78,7 +78,7 @@ def run_guard(button:W.Button, # the Run button
     try: yield button
     finally: button.disabled, button.description = False, label
 
-# %% ../nbs/50_lab.ipynb #4a3441dc
+# %% ../nbs/50_lab.ipynb #339dafa9
 class ProgressOutput(W.VBox):
     "A progress bar with a status line above an Output: `start(n)`, `step(text)`, `done(text)`; `redraw(fn)` draws into the output."
     def __init__(self):
@@ -106,7 +106,7 @@ def redraw(out:W.Output, # the output area
         plt.show()
     plt.close("all")
 
-# %% ../nbs/50_lab.ipynb #c406d2ce
+# %% ../nbs/50_lab.ipynb #d3662297
 def static_render(fig=None, # a matplotlib figure, or None
                   tables:dict|None=None, # {caption: DataFrame} shown below the figure
                   title:str="", # a line of text above

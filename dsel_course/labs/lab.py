@@ -7,7 +7,7 @@ from __future__ import annotations
 # %% auto #0
 __all__ = ['TRAINERS', 'COMPUTED', 'MODEL_BASED', 'CURVE_BUDGETS', 'BUDGETS', 'lab_corpora', 'lab_trainer', 'LabSetting', 'imbalance_pool', 'lab_pool', 'missing_reason', 'with_columns', 'check_setting', 'lab_strategy', 'is_model_based', 'LabResult', 'run_setting', 'plot_lab', 'strategy_options', 'SelectionLab', 'selection_lab']
 
-# %% ../../nbs/50_lab.ipynb #c25345b4
+# %% ../../nbs/50_lab.ipynb #52af197d
 import hashlib
 import time
 import numpy as np
@@ -24,7 +24,7 @@ from ..selection.model_based import data_map, el2n, train_dynamics
 from ..selection.protocol import class_mix, resolve_budget
 from ..models import MODEL_ALIASES, resolve_model
 
-# %% ../../nbs/50_lab.ipynb #1c9cbe17
+# %% ../../nbs/50_lab.ipynb #702cb189
 def lab_corpora(online:bool|None=None, # can the hub be reached? None: probe with hub_online()
                ) -> list[str]:
     "The corpora the lab offers: every bundled corpus with class labels, plus 'imdb' when the hub is reachable."
@@ -46,7 +46,7 @@ def lab_trainer(name:str, # a key of TRAINERS
             "minilm_ft": lambda: finetune_trainer(model_name="minilm"),
             "bert_ft": lambda: finetune_trainer(model_name="bert-base-uncased")}[name]()
 
-# %% ../../nbs/50_lab.ipynb #6fdb0bee
+# %% ../../nbs/50_lab.ipynb #7524be31
 @dataclass(frozen=True)
 class LabSetting:
     "Everything a learner chooses in the lab (hashable: it is the cache key of a result)."
@@ -60,7 +60,7 @@ class LabSetting:
     curve: bool = False          # also run the whole budget curve (strategy and random)
     mode: str = "quick"          # the run mode that sizes everything
 
-# %% ../../nbs/50_lab.ipynb #7139bfb4
+# %% ../../nbs/50_lab.ipynb #b33d6f3e
 _POOLS: dict = {}
 
 def imbalance_pool(ds:Dataset, # a labelled pool
@@ -83,10 +83,11 @@ def lab_pool(s:LabSetting, # the setting (corpus, noise, imbalance and mode are 
         dd = task_splits(s.corpus, seed=DEFAULT_SEED, mode=s.mode)
         pool = imbalance_pool(dd["train"], s.imbalance, DEFAULT_SEED)
         pool = scenario_pool(pool, "noisy" if s.noise > 0 else "clean", DEFAULT_SEED, flip=s.noise)
-        _POOLS[key] = DatasetDict(train=pool, valid=dd["valid"], test=dd["test"])
+        keep = lambda d, cols: d.select_columns(cols).flatten_indices()   # only what training reads: fast column access
+        _POOLS[key] = DatasetDict(train=keep(pool, ["text", "label", "flipped"]), valid=keep(dd["valid"], ["text", "label"]), test=keep(dd["test"], ["text", "label"]))
     return _POOLS[key]
 
-# %% ../../nbs/50_lab.ipynb #e1a9a5b5
+# %% ../../nbs/50_lab.ipynb #7bc347d5
 COMPUTED = ("embedding", "oof_probs", "probs", "el2n", "confidence", "variability")
 _COLS: dict = {}
 
@@ -115,7 +116,9 @@ def with_columns(dd:DatasetDict, # from lab_pool
                 ) -> Dataset:
     "The training pool with every computable column of `needs` added (each computed once per pool and cached)."
     pool = dd["train"]; y = np.asarray(pool["label"])
-    for col in [c for c in COMPUTED if c in needs and c not in pool.column_names]:
+    cols = tuple(c for c in COMPUTED if c in needs and c not in pool.column_names)
+    if (key, cols) in _COLS: return _COLS[(key, cols)]
+    for col in cols:
         k = (key, col)
         if k not in _COLS:
             if col == "embedding": v = embed_features(pool["text"], mode=mode)
@@ -127,10 +130,12 @@ def with_columns(dd:DatasetDict, # from lab_pool
                 v = {"probs": P[-1], "el2n": el2n(P, y), "confidence": dm["confidence"].to_numpy(), "variability": dm["variability"].to_numpy()}[col]
             _COLS[k] = np.asarray(v)
         v = _COLS[k]
-        pool = pool.add_column(col, list(v) if v.ndim == 2 else v.tolist())
+        fp = hashlib.sha1(repr((pool._fingerprint, key, col)).encode()).hexdigest()   # skips hashing the column's data
+        pool = pool.add_column(col, list(v) if v.ndim == 2 else v.tolist(), new_fingerprint=fp)
+    _COLS[(key, cols)] = pool
     return pool
 
-# %% ../../nbs/50_lab.ipynb #26e334c3
+# %% ../../nbs/50_lab.ipynb #032ce04a
 def check_setting(s:LabSetting, # the setting
                   *,
                   device:str|None=None, # None: get_device()
@@ -155,7 +160,7 @@ def check_setting(s:LabSetting, # the setting
     if k < n_cls: return f"a budget of {s.budget:g} keeps {k} of {n} rows, fewer than one per class ({n_cls} classes): raise the budget to at least {n_cls / n:.3f}"
     return None
 
-# %% ../../nbs/50_lab.ipynb #be4b3e88
+# %% ../../nbs/50_lab.ipynb #500db02c
 MODEL_BASED = ("probs", "oof_probs", "el2n", "confidence", "variability")
 CURVE_BUDGETS = (0.05, 0.1, 0.2, 0.5, 1.0)
 _RUNS: dict = {}
@@ -181,7 +186,7 @@ def _train(s:LabSetting, dd:DatasetDict, idx:np.ndarray, seed:int) -> dict:
         _RUNS[key] = lab_trainer(s.trainer)(dd["train"].select(idx), dd["valid"], dd["test"], seed, mode=s.mode)
     return _RUNS[key]
 
-# %% ../../nbs/50_lab.ipynb #fb4eaa52
+# %% ../../nbs/50_lab.ipynb #596272a8
 @dataclass
 class LabResult:
     "What one setting produced (see `run_setting`)."
@@ -215,8 +220,7 @@ def run_setting(s:LabSetting, # what to run
     info = all_strategies()[s.strategy]
     needs = tuple(info.needs) + (MODEL_BASED if is_model_based(s.strategy) else ())
     say("computing the columns the strategy needs"); pool = with_columns(dd, needs, key=(s.corpus, s.noise, s.imbalance, s.mode), mode=s.mode)
-    dd = DatasetDict(train=pool, valid=dd["valid"], test=dd["test"])
-    st = lab_strategy(s.strategy, dd, s.mode)
+    st = lab_strategy(s.strategy, dd, s.mode)   # dd["train"] (text, label, flipped) is what the trainers see
     n = len(pool); k = resolve_budget(s.budget, n); flipped = np.asarray(pool["flipped"])
     seeds = [DEFAULT_SEED + i for i in range(s.seeds)]
     arms: dict = {"strategy": [], "random": [], "full data": []}; first = None
@@ -230,7 +234,7 @@ def run_setting(s:LabSetting, # what to run
     mix = pd.DataFrame(dict(pool=first.report["class_mix_before"], selection=first.report["class_mix_after"])).fillna(0.0)
     dm = None
     if is_model_based(s.strategy):
-        dm = pd.DataFrame(dict(confidence=pool["confidence"], variability=pool["variability"], kept=first.mask(n), flipped=flipped))
+        dm = pd.DataFrame(dict(confidence=np.asarray(pool["confidence"]), variability=np.asarray(pool["variability"]), kept=first.mask(n), flipped=flipped))
     curve = None
     if s.curve:
         rows = []
@@ -241,9 +245,9 @@ def run_setting(s:LabSetting, # what to run
                 for arm, idx in (("strategy", select(pool, st, kb, seed=seed, diversity=False).indices), ("random", select(pool, "random", kb, seed=seed, diversity=False).indices)):
                     rows.append(dict(budget=b, arm=arm, seed=seed, **_train(s, dd, idx, seed)))
         curve = pd.DataFrame(rows).groupby(["arm", "budget"])[["accuracy", "macro_f1"]].mean().reset_index()
-    return LabResult(s, metrics, mix, _dropped_table(pool, first), float(flipped.mean()), dm, curve, time.perf_counter() - t0)
+    return LabResult(s, metrics, mix, _dropped_table(dd["train"], first), float(flipped.mean()), dm, curve, time.perf_counter() - t0)
 
-# %% ../../nbs/50_lab.ipynb #ed573e86
+# %% ../../nbs/50_lab.ipynb #99b26bfe
 def plot_lab(r:LabResult, # from run_setting
             ):
     "The lab's figure: metrics (or budget curves), class mix, and the data map for model-based strategies."
@@ -263,17 +267,17 @@ def plot_lab(r:LabResult, # from run_setting
     ax.set_title(f"{s.corpus}, budget {s.budget:g}, noise {s.noise:g}, {s.trainer}", fontsize=8)
     mix = r.class_mix; x = np.arange(len(mix))
     axs[1].bar(x - 0.2, mix["pool"], 0.4, label="pool"); axs[1].bar(x + 0.2, mix["selection"], 0.4, label="selection")
-    axs[1].set_xticks(x, mix.index, fontsize=7, rotation=20); axs[1].set_title("class mix (类别分布)", fontsize=8); axs[1].legend(fontsize=7)
+    axs[1].set_xticks(x, mix.index, fontsize=7, rotation=20); axs[1].set_title("class mix", fontsize=8); axs[1].legend(fontsize=7)
     if r.datamap is not None:
         d = r.datamap; ax = axs[2]
         ax.scatter(d["variability"], d["confidence"], s=4, c="lightgrey", label="pool")
         ax.scatter(d["variability"][d["kept"]], d["confidence"][d["kept"]], s=5, c="C0", label="kept")
         ax.scatter(d["variability"][d["flipped"]], d["confidence"][d["flipped"]], s=10, marker="x", c="C3", lw=0.6, label="flipped label")
-        ax.set_xlabel("variability"); ax.set_ylabel("confidence"); ax.set_title("data map (数据地图)", fontsize=8); ax.legend(fontsize=6)
+        ax.set_xlabel("variability"); ax.set_ylabel("confidence"); ax.set_title("data map", fontsize=8); ax.legend(fontsize=6)
     fig.tight_layout()
     return fig
 
-# %% ../../nbs/50_lab.ipynb #3358513d
+# %% ../../nbs/50_lab.ipynb #c61d5e1c
 from ..widgets import Message, ProgressOutput, W, has_frontend, header, run_guard, static_render
 
 BUDGETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
@@ -294,7 +298,7 @@ class SelectionLab(W.VBox):
                  mode:str|None=None, # the run mode (None: get_mode())
                 ):
         s = setting or LabSetting(mode=get_mode(mode)); self.mode = s.mode
-        self.cache, self.runs, self.last = {}, 0, None
+        self.cache, self.pngs, self.runs, self.last = {}, {}, 0, None
         st = dict(style={"description_width": "90px"})
         self.w_corpus = W.Dropdown(options=lab_corpora(), value=s.corpus, description="corpus", **st)
         self.w_strategy = W.Dropdown(description="strategy", layout=W.Layout(width="640px"), **st)
@@ -355,12 +359,16 @@ class SelectionLab(W.VBox):
         m = r.metrics.set_index("arm").loc["strategy"]
         self.msg.show(f"{'cached: ' if cached else ''}{r.setting.strategy} keeps {int(m['k'])} rows: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}; "
                       f"flipped labels kept {m['flipped_kept']:.1%} (pool {r.flipped_pool:.1%})", "ok")
+        if r.setting not in self.pngs:   # render once per setting: a cached setting is shown without drawing again
+            import io, matplotlib.pyplot as plt
+            fig = plot_lab(r); buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=90); plt.close(fig)
+            self.pngs[r.setting] = buf.getvalue()
         def draw():
-            plot_lab(r)
-            display(r.metrics.round(3)); display(r.dropped)
+            from IPython.display import Image
+            display(Image(self.pngs[r.setting])); display(r.metrics.round(3)); display(r.dropped)
         self.area.redraw(draw)
 
-# %% ../../nbs/50_lab.ipynb #0bf5e2f4
+# %% ../../nbs/50_lab.ipynb #7d7cad8f
 def selection_lab(setting:LabSetting|None=None, # initial (or, static, the only) setting; None: the defaults in this mode
                   *,
                   mode:str|None=None, # the run mode (None: get_mode())
