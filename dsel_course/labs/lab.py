@@ -277,7 +277,7 @@ def plot_lab(r:LabResult, # from run_setting
     fig.tight_layout()
     return fig
 
-# %% ../../nbs/50_lab.ipynb #c61d5e1c
+# %% ../../nbs/50_lab.ipynb #3a0e4dfe
 from ..widgets import Message, ProgressOutput, W, has_frontend, header, run_guard, static_render
 
 BUDGETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
@@ -340,10 +340,11 @@ class SelectionLab(W.VBox):
            ) -> LabResult|None:
         "What Run does: check, then compute (or fetch from the cache) and show; a bad setting becomes a message."
         s = setting or self.setting()
-        bad = check_setting(s)
-        if bad: self.msg.show(bad, "error"); return None
         if s in self.cache: self.show(self.cache[s], cached=True); return self.cache[s]
         with run_guard(self.w_run):
+            self.msg.show("checking the setting…", "info")
+            bad = check_setting(s)   # may build the pool (to count rows per class): inside the guard
+            if bad: self.msg.show(bad, "error"); return None
             self.msg.show("running…", "info"); self.area.start(4 + 3 * s.seeds + (2 * s.seeds * (len(CURVE_BUDGETS) + 1) if s.curve else 0))
             try: r = run_setting(s, progress=self.area.step)
             except Exception as e:   # a learner sees one line, not a traceback
