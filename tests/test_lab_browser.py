@@ -14,6 +14,18 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = next((p for p in (os.environ.get("DSEL_CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
                  if p and Path(p).exists()), None)
 
+KERNEL_IDLE = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!(k && w.sessionContext.isReady && k.connectionStatus === 'connected' && k.status === 'idle'); }"""
+
+def choose(box, description:str, starts:str) -> None:
+    "Pick the option whose label starts with `starts` in the dropdown labelled `description`."
+    sel = box.locator(".widget-dropdown", has_text=description).locator("select")
+    labels = [t.replace("\xa0", " ") for t in sel.locator("option").all_inner_texts()]   # ipywidgets shows spaces as &nbsp;
+    i = next((i for i, t in enumerate(labels) if t.startswith(starts)), None)
+    assert i is not None, f"no option starting with {starts!r} in {description}: {labels}"
+    sel.select_option(index=i)
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
@@ -37,7 +49,7 @@ def jupyterlab(tmp_path):
     env.pop("IN_TEST", None)
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1", "--ServerApp.port_retries=0",
            "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={tmp_path}", "--LabApp.news_url=",
-           "--ServerApp.disable_check_xsrf=True"]
+           "--LabApp.expose_app_in_browser=True"]
     if hasattr(os, "geteuid") and os.geteuid() == 0: cmd.append("--allow-root")
     log = open(tmp_path / "jupyterlab.log", "w")
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -65,14 +77,14 @@ def test_selection_lab_in_jupyterlab(jupyterlab):
             page.set_default_timeout(60_000)
             page.goto(f"{jupyterlab}/lab/tree/50_lab.ipynb", timeout=120_000)
             page.locator(".jp-Notebook").wait_for(timeout=120_000)
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=180_000)   # the kernel is up
-            page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-            page.locator("li.lm-Menu-item[data-command='notebook:run-all-cells']").click()
+            page.wait_for_function(KERNEL_IDLE, timeout=240_000)   # the kernel is started, connected and idle
+            page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")   # Run → Run All Cells
+            page.wait_for_function("() => [...document.querySelectorAll('.jp-InputPrompt')].some(e => /\\[[0-9*]+\\]/.test(e.innerText))", timeout=60_000)
             lab = page.locator(".widget-vbox", has=page.locator("text=Selection lab")).last
             run = lab.locator("button.widget-button", has_text="Run")
-            run.wait_for(timeout=240_000)            # every cell above ran in ci mode; the widget is drawn
+            run.wait_for(timeout=420_000)            # every cell above ran in ci mode; the widget is drawn
             times["notebook to widget"] = time.monotonic() - t0
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=240_000)
+            page.wait_for_function(KERNEL_IDLE, timeout=300_000)   # the cells after the lab have run too
             run.scroll_into_view_if_needed(); page.screenshot(path=str(shots / "1-widget.png"))
 
             # a first run with the default setting
@@ -85,7 +97,7 @@ def test_selection_lab_in_jupyterlab(jupyterlab):
             page.screenshot(path=str(shots / "2-first-result.png"))
 
             # pick a strategy, move the budget, Run again: the plot must change
-            lab.locator(".widget-dropdown", has_text="strategy").locator("select").select_option("class_balanced")
+            choose(lab, "strategy", "class_balanced:")
             handle = lab.locator(".widget-hslider", has_text="budget").locator(".noUi-handle").first
             handle.focus(); handle.press("ArrowRight"); handle.press("ArrowRight")
             page.wait_for_function("() => [...document.querySelectorAll('.widget-html')].some(e => e.innerText.includes('press Run'))", timeout=30_000)
@@ -100,11 +112,13 @@ def test_selection_lab_in_jupyterlab(jupyterlab):
             page.screenshot(path=str(shots / "4-second-result.png"))
 
             # a bad combination is a message inside the widget, not a traceback
-            lab.locator(".widget-dropdown", has_text="trainer").locator("select").select_option("bert_ft")
+            choose(lab, "trainer", "fine-tuned bert-base-uncased")
             run.click()
             page.wait_for_function("() => [...document.querySelectorAll('.widget-html')].some(e => e.innerText.includes('needs a GPU'))", timeout=30_000)
             assert lab.locator("text=Traceback").count() == 0
             page.screenshot(path=str(shots / "5-bad-combination.png"))
+        except Exception:
+            page.screenshot(path=str(shots / "failed.png")); raise
         finally:
             browser.close()
     (shots / "timings.txt").write_text("".join(f"{k}: {v:.1f} s\n" for k, v in times.items()) + f"total: {time.monotonic() - t0:.1f} s\n")
