@@ -12,7 +12,7 @@ import hashlib
 import time
 import numpy as np
 import pandas as pd
-from dataclasses import dataclass, field, asdict, replace
+from dataclasses import dataclass, replace
 from datasets import Dataset, DatasetDict
 from typing import Callable
 from ..baseline import embed_features, oof_proba
@@ -21,8 +21,8 @@ from ..data import CORPORA
 from .finetune import embed_lr_trainer, finetune_trainer, scenario_pool, task_splits, tfidf_lr_trainer
 from ..selection import all_strategies, make_strategy, select
 from ..selection.model_based import data_map, el2n, train_dynamics
-from ..selection.protocol import class_mix, resolve_budget
-from ..models import MODEL_ALIASES, resolve_model
+from ..selection.protocol import resolve_budget
+from ..models import resolve_model
 
 # %% ../../nbs/50_lab.ipynb #702cb189
 def lab_corpora(online:bool|None=None, # can the hub be reached? None: probe with hub_online()
