@@ -20,11 +20,9 @@ from .baseline import tfidf_lr
 __all__ = ['CONCEPTS', 'RISKS', 'CH1_LR', 'QUALITY_RULES', 'cjk_font_available', 'zh', 'plot_concept_map', 'tokenize', 'ngrams',
            'distinct_n', 'token_counts', 'entropy_bits', 'unigram_entropy', 'mean_pairwise_cosine_distance',
            'cluster_entropy', 'kmeans_clusters', 'exact_duplicate_rate', 'near_duplicate_rate', 'quality_signals',
-           'rule_drops', 'quality_table', 'log_sizes', 'flip_labels', 'learning_curve', 'plot_learning_curve',
-           'contested_mask', 'kl_divergence_bits', 'js_divergence', 'unigram_distributions', 'text_divergence',
-           'roc_auc', 'domain_auc', 'overlap_share', 'divergence_table', 'balanced_sample', 'cross_domain_accuracy',
-           'drift_scores', 'rising_words', 'insert_trigger', 'plant_trigger', 'attack_success_rate', 'poison_curve',
-           'slice_accuracy', 'max_gap', 'length_buckets', 'step_concepts']
+           'rule_drops', 'quality_table', 'contested_mask', 'kl_divergence_bits', 'js_divergence',
+           'unigram_distributions', 'text_divergence', 'roc_auc', 'domain_auc', 'overlap_share', 'divergence_table',
+           'drift_scores', 'rising_words', 'slice_accuracy', 'max_gap', 'length_buckets']
 
 # %% ../nbs/10_concepts.ipynb #ac814378
 _CJK_FONT: list = []
@@ -240,65 +238,6 @@ def quality_table(pool:dict, # {corpus name: list of texts}
     return pd.DataFrame({c: rule_drops(pd.DataFrame([quality_signals(t) for t in _texts(ts, c)]), rules).mean()
                          for c, ts in pool.items()}).T
 
-# %% ../nbs/10_concepts.ipynb #bc7344df
-def log_sizes(n_max:int, # the largest training-set size
-              n_min:int=25, # the smallest
-              points:int=7, # how many sizes
-             ) -> np.ndarray:
-    "Log-spaced integer training-set sizes from n_min to n_max (inclusive, unique)."
-    if n_max < n_min or n_min < 2: raise ValueError(f"need 2 <= n_min <= n_max, got n_min={n_min}, n_max={n_max}")
-    return np.unique(np.round(np.geomspace(n_min, n_max, points)).astype(int))
-
-def flip_labels(labels, # binary 0/1 labels
-                rate:float, # share of labels to flip
-                seed:int=DEFAULT_SEED, # which ones
-               ) -> np.ndarray:
-    "A copy of binary labels with a random `rate` share flipped (label noise, 标注噪声)."
-    y = np.array(labels, copy=True)
-    if not 0 <= rate <= 1: raise ValueError(f"rate must be in [0, 1], got {rate}")
-    if not set(np.unique(y)) <= {0, 1}: raise ValueError("flip_labels handles binary 0/1 labels: map your classes to 0/1 first")
-    idx = np.random.default_rng(seed).choice(len(y), int(round(rate * len(y))), replace=False)
-    y[idx] = 1 - y[idx]
-    return y
-
-# %% ../nbs/10_concepts.ipynb #1b96721a
-def learning_curve(train_texts, # training texts (the pool subsets are drawn from)
-                   train_labels, # their labels
-                   test_texts, # fixed test texts
-                   test_labels, # their labels
-                   sizes, # training-set sizes to try
-                   seeds=(0,), # one random subset per seed and size
-                   noise:float=0.0, # share of subset labels flipped (0: labels as given)
-                  ) -> pd.DataFrame:
-    "Accuracy of `tfidf_lr` trained on random subsets of each size: one row per (size, seed)."
-    X, y = np.array(_texts(train_texts), dtype=object), np.asarray(train_labels)
-    Xt, yt = _texts(test_texts, "test_texts"), np.asarray(test_labels)
-    if max(sizes) > len(X): raise ValueError(f"size {max(sizes)} exceeds the {len(X)} training texts: use log_sizes(len(train_texts))")
-    rows = []
-    for s in sizes:
-        for seed in seeds:
-            rng = np.random.default_rng(seed)
-            idx = rng.choice(len(X), int(s), replace=False)
-            yy = flip_labels(y[idx], noise, seed) if noise else y[idx]
-            acc = float((tfidf_lr(X[idx], yy, **CH1_LR).predict(Xt) == yt).mean()) if len(np.unique(yy)) > 1 else float(np.mean(yt == yy[0]))
-            rows.append(dict(size=int(s), seed=seed, noise=noise, accuracy=acc))
-    return pd.DataFrame(rows)
-
-# %% ../nbs/10_concepts.ipynb #2a9126cd
-def plot_learning_curve(curves:pd.DataFrame, # rows of learning_curve (any number of noise levels)
-                        title:str="scale: learning curve", # figure title
-                       ):
-    "Mean ± std accuracy vs training-set size on a log x-axis, one line per noise level."
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5.5, 3.3))
-    for noise, g in curves.groupby("noise"):
-        s = g.groupby("size")["accuracy"].agg(["mean", "std"]).fillna(0)
-        ax.errorbar(s.index, s["mean"], yerr=s["std"], marker="o", capsize=3,
-                    label="labels as given" if noise == 0 else f"{noise:.0%} labels flipped")
-    ax.set_xscale("log"); ax.set_xlabel("training examples (log scale)"); ax.set_ylabel("test accuracy")
-    ax.set_title(title, fontsize=10); ax.legend(fontsize=8); ax.grid(alpha=.3); fig.tight_layout()
-    return fig
-
 # %% ../nbs/10_concepts.ipynb #58906118
 def contested_mask(rating_mean, # mean human rating per example (negative = negative sentiment)
                    labels, # binary 0/1 labels (1 = positive)
@@ -409,27 +348,6 @@ def divergence_table(corpora:dict, # {name: list of texts}; all the same length 
         rows.append(dict(a=a, b=b, n_a=len(corpora[a]), n_b=len(corpora[b]), **d, domain_auc=domain_auc(corpora[a], corpora[b], folds, seed)))
     return pd.DataFrame(rows)
 
-# %% ../nbs/10_concepts.ipynb #c4f2cd79
-def balanced_sample(df:pd.DataFrame, # rows with a `label` column
-                    per_class:int, # rows per class
-                    seed:int=DEFAULT_SEED, # which rows
-                   ) -> pd.DataFrame:
-    "The same number of random rows from every class (shuffled)."
-    if "label" not in df: raise ValueError("df needs a 'label' column")
-    small = df["label"].value_counts().min()
-    if per_class > small: raise ValueError(f"per_class={per_class} but the smallest class has {small} rows: ask for at most {small}")
-    parts = [g.sample(per_class, random_state=seed) for _, g in df.groupby("label")]
-    return pd.concat(parts).sample(frac=1, random_state=seed).reset_index(drop=True)
-
-def cross_domain_accuracy(domains:dict, # {name: (train DataFrame, test DataFrame)} with text and label
-                         ) -> pd.DataFrame:
-    "Accuracy matrix: rows = training domain, columns = test domain."
-    out = {}
-    for a, (tra, _) in domains.items():
-        m = tfidf_lr(tra["text"], tra["label"], **CH1_LR)
-        out[a] = {b: float((m.predict(teb["text"]) == teb["label"].to_numpy()).mean()) for b, (_, teb) in domains.items()}
-    return pd.DataFrame(out).T
-
 # %% ../nbs/10_concepts.ipynb #226ff245
 def drift_scores(texts, # documents in time order
                  windows, # a window label per document (e.g. its month), non-decreasing in time
@@ -472,66 +390,6 @@ def rising_words(texts_old, # documents of the earlier window
     score = {w: math.log((cn[w] + alpha) / (nn + alpha * v)) - math.log((co[w] + alpha) / (no + alpha * v)) for w in vocab}
     return sorted(score, key=lambda w: (-score[w], w))[:k]
 
-# %% ../nbs/10_concepts.ipynb #1246f22f
-def insert_trigger(text:str, # a document
-                   trigger:str="cf", # the trigger word
-                   rng=None, # numpy Generator for the position; None: at the start
-                  ) -> str:
-    "The document with the trigger word inserted at a random word position."
-    if not isinstance(text, str): raise TypeError(f"insert_trigger takes one str, got {type(text).__name__}")
-    words = text.split()
-    pos = 0 if rng is None else int(rng.integers(0, len(words) + 1))
-    return " ".join(words[:pos] + [trigger] + words[pos:])
-
-def plant_trigger(texts, # training texts (not modified)
-                  labels, # their binary labels (not modified)
-                  fraction:float, # share of ALL training rows to poison
-                  trigger:str="cf", # trigger word
-                  target:int=1, # label the attacker wants
-                  seed:int=DEFAULT_SEED, # which rows and positions
-                 ) -> tuple[list, np.ndarray, np.ndarray]:
-    "Poisoned copies: trigger inserted into `fraction` of rows taken from non-target rows, relabelled `target`."
-    texts, y = list(_texts(texts)), np.array(labels, copy=True)
-    if not 0 <= fraction <= 1: raise ValueError(f"fraction must be in [0, 1], got {fraction}")
-    rng = np.random.default_rng(seed)
-    cand = np.flatnonzero(y != target); k = int(round(fraction * len(y)))
-    if k > len(cand): raise ValueError(f"fraction {fraction} needs {k} non-target rows but there are {len(cand)}: lower it")
-    idx = np.sort(rng.choice(cand, k, replace=False))
-    for i in idx: texts[i] = insert_trigger(texts[i], trigger, rng)
-    y[idx] = target
-    return texts, y, idx
-
-# %% ../nbs/10_concepts.ipynb #2bccd39f
-def attack_success_rate(model, # fitted classifier with .predict(texts)
-                        texts, # test texts
-                        labels, # their true labels
-                        trigger:str="cf", # the trigger word
-                        target:int=1, # the attacker's label
-                        seed:int=DEFAULT_SEED, # trigger positions
-                       ) -> float:
-    "Share of non-target test texts predicted `target` after inserting the trigger."
-    texts, y = _texts(texts), np.asarray(labels)
-    victims = [t for t, l in zip(texts, y) if l != target]
-    if not victims: raise ValueError("no non-target test texts: the attack success rate needs some")
-    rng = np.random.default_rng(seed)
-    return float((model.predict([insert_trigger(t, trigger, rng) for t in victims]) == target).mean())
-
-def poison_curve(train_texts, train_labels, # clean training data
-                 test_texts, test_labels, # clean test data
-                 fractions=(0, .005, .01, .02, .05), # poison fractions to try
-                 seeds=(0,), # repeats
-                 trigger:str="cf", # trigger word
-                ) -> pd.DataFrame:
-    "Attack success rate and clean accuracy for each poison fraction and seed."
-    rows, yt = [], np.asarray(test_labels)
-    for f in fractions:
-        for s in seeds:
-            px, py, idx = plant_trigger(train_texts, train_labels, f, trigger, seed=s)
-            m = tfidf_lr(px, py, **CH1_LR)
-            rows.append(dict(fraction=f, seed=s, poisoned_rows=len(idx), asr=attack_success_rate(m, test_texts, yt, trigger, seed=s),
-                             clean_acc=float((m.predict(list(test_texts)) == yt).mean())))
-    return pd.DataFrame(rows)
-
 # %% ../nbs/10_concepts.ipynb #b534604e
 def slice_accuracy(y_true, # true labels
                    y_pred, # predicted labels
@@ -557,28 +415,3 @@ def length_buckets(texts, # documents
     n = np.array([len(t.split()) for t in _texts(texts)])
     names = [f"<= {edges[0]} words"] + [f"{a+1}-{b} words" for a, b in zip(edges[:-1], edges[1:])] + [f"> {edges[-1]} words"]
     return np.array(names, dtype=object)[np.searchsorted(np.asarray(edges), n, side="left")]
-
-# %% ../nbs/10_concepts.ipynb #10e4341b
-from .report import Report
-
-def step_concepts(report:Report, # the tour's report
-         mode:str, # run mode
-        ):
-    "Learning curve (scale), divergence table (distribution) and backdoor attack success rate (poisoning)."
-    from dsel_course.data import load_corpus, split_dataset
-    pl = load_corpus("pang_lee")
-    dd = split_dataset(load_corpus("pang_lee", n=cap(len(pl), "corpus_rows", mode)), valid=0.0, test=0.3)
-    tr, te = dd["train"].to_pandas(), dd["test"].to_pandas()
-    seeds = tuple(range(size("seeds", mode)))
-    curves = pd.concat([learning_curve(tr["text"], tr["label"], te["text"], te["label"], log_sizes(len(tr)), seeds, noise=nz) for nz in (0.0, 0.3)])
-    report.add_figure(plot_learning_curve(curves), "scale (规模): accuracy vs training-set size (Pang & Lee, TF-IDF + logistic regression, mean ± std over seeds)")
-    n = cap(len(pl), "corpus_rows", mode) // 2
-    perm = np.random.default_rng(0).permutation(len(pl))
-    corp = {"pang_lee": [pl["text"][i] for i in perm[:n]], "pang_lee (2nd sample)": [pl["text"][i] for i in perm[n:2*n]],
-            "crowd_tweets": load_corpus("crowd_tweets", n=n).to_pandas()["text"].tolist(),
-            "wikipedia": list(load_corpus("wikipedia", n=n)["text"])}
-    report.add_table(divergence_table(corp, [("pang_lee", "pang_lee (2nd sample)"), ("pang_lee", "crowd_tweets"), ("pang_lee", "wikipedia")]).round(4),
-                     "distribution (分布): unigram KL/JS (bits) and domain-classifier AUC; the first row is the noise floor")
-    pc = poison_curve(tr["text"].tolist(), tr["label"], te["text"].tolist(), te["label"], fractions=(0, 0.01, 0.05), seeds=seeds)
-    report.add_table(pc.groupby("fraction")[["poisoned_rows", "asr", "clean_acc"]].mean().reset_index().round(3),
-                     "poisoning (数据中毒): attack success rate of the trigger 'cf' vs the share of poisoned training rows")

@@ -10,11 +10,13 @@ Docs: https://dsel-course.github.io/dsel-course/core.html.md"""
 from __future__ import annotations
 import os, sys, random, platform, importlib, contextlib, contextvars, importlib.metadata as _md
 from dataclasses import dataclass
+from pathlib import Path
 import numpy as np
 
 # %% auto #0
 __all__ = ['DEFAULT_SEED', 'MODES', 'SIZES', 'REPORT_PACKAGES', 'set_seed', 'get_device', 'on_colab_gpu', 'get_mode', 'run_mode',
-           'size', 'trace_sizes', 'cap', 'pkg_version', 'env_report', 'OfflineError', 'hub_online', 'require_hub']
+           'size', 'trace_sizes', 'cap', 'pkg_version', 'env_report', 'OfflineError', 'hub_online', 'require_hub',
+           'hub_stand_ins', 'hub_stand_in']
 
 # %% ../nbs/00_core.ipynb #225dd813
 DEFAULT_SEED = 42
@@ -99,6 +101,10 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "hall_ft_epochs":   dict(ci=10,     quick=12,     full=20),    # ch.6 fine-tuning epochs
     "hall_share_points": dict(ci=3,     quick=5,      full=5),     # ch.6 unknown shares in [0, 1]
     "hall_noise_points": dict(ci=2,     quick=3,      full=5),     # ch.6 contradiction shares in [0, 0.4]
+    "standin_reviews":  dict(ci=48,     quick=200,    full=200),   # ch.4 full path offline: reviews per labelled split of the IMDB stand-in
+    "speed_layers":     dict(ci=1,      quick=1,      full=12),    # ch.4 full-mode estimate: bert-base layers timed
+    "speed_seq_len":    dict(ci=64,     quick=256,    full=256),   # ch.4 full-mode estimate: tokens per timed sequence
+    "speed_batch":      dict(ci=1,      quick=2,      full=8),     # ch.4 full-mode estimate: sequences per timed step
 }
 
 def size(name:str, # a row of SIZES
@@ -163,12 +169,14 @@ class OfflineError(RuntimeError):
     "The Hugging Face hub cannot be reached; the message names the offline default to use."
 
 _HUB_STATE: dict = {}
+_STAND_INS: dict = {}   # hub id -> local stand-in, filled only inside `hub_stand_ins` (see below)
 
 def hub_online(timeout:float=2.0, # seconds to wait for one TCP connection
                host:str="huggingface.co", # the hub's host
                refresh:bool=False, # probe again instead of using the cached answer
               ) -> bool:
-    "True if the Hugging Face hub answers a TCP connection within `timeout` (cached per process)."
+    "True if the Hugging Face hub answers a TCP connection within `timeout` (cached per process); inside `hub_stand_ins`, True."
+    if _STAND_INS: return True   # the stand-ins answer for the hub; nothing goes to the network
     if os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false", "no"): return False
     if not refresh and host in _HUB_STATE: return _HUB_STATE[host]
     import socket, threading
@@ -190,3 +198,33 @@ def require_hub(what:str, # what was asked for, e.g. "the dataset 'stanfordnlp/i
     if not hub_online(timeout=timeout):
         raise OfflineError(f"{what} needs the Hugging Face hub, which cannot be reached from here: "
                            f"use {offline_default} offline (or connect and unset HF_HUB_OFFLINE)")
+
+# %% ../nbs/00_core.ipynb #fb9c4366
+@contextlib.contextmanager
+def hub_stand_ins(stand_ins:dict, # hub id -> stand-in: a DatasetDict (or a function returning one), or a local model folder
+                 ):
+    "Serve these hub ids from local stand-ins inside the block (tests, offline rehearsals); no network is used."
+    if not isinstance(stand_ins, dict) or not stand_ins:
+        raise TypeError("hub_stand_ins takes a non-empty dict {hub id: stand-in}, e.g. {'stanfordnlp/imdb': dd, 'bert-base-uncased': folder}")
+    checked = {}
+    for k, v in stand_ins.items():
+        if not isinstance(k, str) or not k.strip(): raise TypeError(f"hub ids must be non-empty str, got {k!r}")
+        if isinstance(v, (str, Path)):
+            if not Path(v).expanduser().is_dir(): raise FileNotFoundError(f"the stand-in for {k!r} is not a folder: {v} (save one with save_pretrained)")
+            v = Path(v).expanduser()
+        elif not (callable(v) or type(v).__name__ == "DatasetDict"):
+            raise TypeError(f"the stand-in for {k!r} must be a DatasetDict, a function returning one, or a model folder; got {type(v).__name__}")
+        checked[k.strip()] = v
+    old = dict(_STAND_INS)
+    _STAND_INS.update(checked)
+    try: yield
+    finally: _STAND_INS.clear(); _STAND_INS.update(old)
+
+def hub_stand_in(name:str, # a hub id, e.g. "stanfordnlp/imdb" or "bert-base-uncased"
+                ):
+    "The stand-in for `name` inside `hub_stand_ins`, None outside it; a hub id without one is an `OfflineError`."
+    if not _STAND_INS: return None
+    if name not in _STAND_INS:
+        raise OfflineError(f"{name!r} has no stand-in inside hub_stand_ins (stand-ins: {', '.join(sorted(_STAND_INS))}): "
+                           "add one, or leave the block to use the real hub")
+    return _STAND_INS[name]

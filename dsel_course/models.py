@@ -13,7 +13,7 @@ from __future__ import annotations
 import os, json, shutil, tempfile, contextlib, warnings
 from pathlib import Path
 import numpy as np
-from .core import require_hub, get_device, get_mode, OfflineError
+from .core import require_hub, get_device, get_mode, OfflineError, hub_stand_in
 from .data import package_dir, data_file, load_manifest, sha256_file, MODEL_FILES
 
 # %% auto #0
@@ -42,7 +42,8 @@ def resolve_model(name:str|Path, # an alias in MODEL_ALIASES, a local folder/fil
     if Path(key).expanduser().exists(): return Path(key).expanduser()
     if isinstance(name, Path): raise FileNotFoundError(f"no model at {name}: pass an existing folder, an alias ({', '.join(MODEL_ALIASES)}) or a hub name as str")
     require_hub(f"the model {key!r}", offline_default)
-    return key
+    stand_in = hub_stand_in(key)   # inside core.hub_stand_ins (tests): a local folder stands where the hub model would be
+    return key if stand_in is None else Path(stand_in)
 
 # %% ../nbs/02_models.ipynb #d1d2267a
 @contextlib.contextmanager
@@ -80,7 +81,7 @@ def load_classifier(name:str|Path="minilm", # an alias, a local folder, or a hub
                     num_labels:int=2, # number of classes of the new classification head
                     **kw, # passed to `from_pretrained` (e.g. `id2label`); no trust_remote_code
                    ):
-    "A pre-trained encoder with a new, randomly initialised classification head (safetensors only)."
+    "A pre-trained encoder with a new, randomly initialised classification head (safetensors only); warns if a hub model's head is not new."
     if not isinstance(num_labels, (int, np.integer)) or isinstance(num_labels, bool) or num_labels < 2:
         raise ValueError(f"num_labels must be an int >= 2 (the number of classes), got {num_labels!r}")
     from transformers import AutoModelForSequenceClassification
@@ -91,6 +92,10 @@ def load_classifier(name:str|Path="minilm", # an alias, a local folder, or a hub
     head = ("classifier.", "score.", "pre_classifier.")
     other = sorted(k for k in info.get("missing_keys", ()) if not k.startswith(head))
     if other: warnings.warn(f"{len(other)} weights besides the classification head were not in the checkpoint and are random (e.g. {other[0]}): check the model name")
+    reloaded = Path(str(name)).expanduser().exists()   # a local folder is usually our own fine-tuned checkpoint: its head is meant to load
+    if not reloaded and not any(k.startswith(head) for k in info.get("missing_keys", ())) and not info.get("mismatched_keys"):
+        warnings.warn(f"the checkpoint {str(name)!r} already has a classification head, so the head is not new: "
+                      "it was fine-tuned before; start from a pre-trained encoder such as 'bert-base-uncased' or 'minilm'")
     return model
 
 # %% ../nbs/02_models.ipynb #ee8157b3

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 from .core import get_mode, run_mode, set_seed, DEFAULT_SEED
 from .report import Report, step_environment, step_data_cards, step_corpus_plots
-from .concepts import step_concepts
+from .labs.concepts import step_concepts
 from .labs.pretrain import step_pool_recovery
 from .labs.finetune import step_budget_curves
 

@@ -119,7 +119,8 @@ def autocast_dtype(device:str, # "cuda", "cpu", ...
     if precision not in ("auto", "bf16", "fp16", "fp32"): raise ValueError(f"precision must be 'auto', 'bf16', 'fp16' or 'fp32', got {precision!r}")
     cuda = str(device).startswith("cuda")
     if precision == "fp32" or (precision == "auto" and not cuda): return None
-    if precision == "auto": return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if precision == "auto":   # bf16 only where the GPU has bf16 tensor cores (compute capability >= 8; a T4 is 7.5 and only emulates it)
+        return torch.bfloat16 if torch.cuda.get_device_capability(torch.device(device))[0] >= 8 else torch.float16
     if precision == "fp16" and not cuda: raise ValueError("fp16 autocast needs a GPU: use precision='bf16' or 'fp32' on a CPU")
     return torch.bfloat16 if precision == "bf16" else torch.float16
 
