@@ -10,9 +10,17 @@ STAMP := $(VENV)/.dsel-setup-$(SETUP_KEY)
 NB_WORKERS ?= 2
 PYTEST_ARGS ?= tests
 
-.PHONY: setup tour test export-check nbtest pytest readme docs clean-venv
+.PHONY: setup chromium tour test export-check nbtest pytest readme docs clean-venv
 
-setup: $(STAMP)
+setup: $(STAMP) chromium
+
+# Chromium for the browser test (tests/test_lab_browser.py): installed with apt only where it is missing and
+# we are root; never fails set-up (the test skips with a message where Chromium is absent).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	  && echo "== installed chromium (apt) for the browser test" \
+	  || echo "== chromium is not installed (needs root and apt): tests/test_lab_browser.py will be skipped"; }
 
 $(STAMP):
 	@echo "== set-up: $(VENV) (pinned by constraints.txt)"

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['DEFAULT_SEED', 'MODES', 'SIZES', 'REPORT_PACKAGES', 'set_seed', 'get_device', 'get_mode', 'run_mode', 'size',
-           'trace_sizes', 'cap', 'pkg_version', 'env_report', 'OfflineError', 'hub_online', 'require_hub',
+__all__ = ['DEFAULT_SEED', 'MODES', 'SIZES', 'REPORT_PACKAGES', 'set_seed', 'get_device', 'on_colab_gpu', 'get_mode', 'run_mode',
+           'size', 'trace_sizes', 'cap', 'pkg_version', 'env_report', 'OfflineError', 'hub_online', 'require_hub',
            'hub_stand_ins', 'hub_stand_in']
 
 # %% ../nbs/00_core.ipynb #225dd813
@@ -58,10 +58,16 @@ def get_device(prefer:str|None=None, # "cuda", "mps" or "cpu"; None reads DSEL_D
 MODES = ("ci", "quick", "full")
 _MODE_CTX: contextvars.ContextVar = contextvars.ContextVar("dsel_mode", default=None)
 
-def get_mode(mode:str|None=None, # force a mode; None reads run_mode(...), then DSEL_MODE, then IN_TEST, then "quick"
+def on_colab_gpu() -> bool:
+    "True on a Google Colab runtime with a CUDA GPU (there the default mode is `full`)."
+    if "google.colab" not in sys.modules: return False
+    import torch
+    return torch.cuda.is_available()
+
+def get_mode(mode:str|None=None, # force a mode; None reads run_mode(...), then DSEL_MODE, then IN_TEST, then "full" on a Colab GPU, else "quick"
             ) -> str:
     "The run mode: `ci`, `quick` or `full`. An explicit `mode` wins, then an enclosing `with run_mode(...)`, then the environment."
-    m = mode or _MODE_CTX.get() or os.environ.get("DSEL_MODE") or ("ci" if os.environ.get("IN_TEST") else "quick")
+    m = mode or _MODE_CTX.get() or os.environ.get("DSEL_MODE") or ("ci" if os.environ.get("IN_TEST") else "full" if on_colab_gpu() else "quick")
     m = str(m).strip().lower()
     if m not in MODES: raise ValueError(f"unknown mode {m!r}: pass mode= or set DSEL_MODE to one of ci, quick, full")
     return m

@@ -279,15 +279,14 @@ def slider_plot(fn, # value -> result (cache it with cached_by_value)
                 description:str="value", # slider label
                ):
     "An ipywidgets VBox: a SelectionSlider over `values` and an Output redrawn with plot(fn(v), v)."
-    import ipywidgets as W, matplotlib.pyplot as plt
+    import ipywidgets as W
+    from dsel_course.widgets import redraw
     if not values: raise ValueError("values is empty: pass the slider's choices")
     value = values[0] if value is None else value
     if value not in values: raise ValueError(f"value {value!r} is not one of values: pick one of {list(values)}")
     slider = W.SelectionSlider(options=list(values), value=value, description=description, continuous_update=False)
     out = W.Output()
-    def draw(v):
-        with out:
-            out.clear_output(wait=True); plot(fn(v), v); plt.show()
+    def draw(v): redraw(out, lambda: plot(fn(v), v))   # the course widgets' shared helper (dsel_course.widgets)
     slider.observe(lambda ch: draw(ch["new"]), names="value")
     box = W.VBox([slider, out]); box.draw = draw; box.slider = slider
     draw(value)

@@ -300,6 +300,7 @@ def xent_widget(z:tuple=(2.0, 0.5, -1.0), # initial logits
     "An ipywidgets box: 3 logit sliders and a class dropdown, showing loss and gradient live; `.update(z0, z1, z2, c)` sets them."
     import ipywidgets as W
     import matplotlib.pyplot as plt
+    from dsel_course.widgets import redraw
     sl = [W.FloatSlider(value=float(v), min=-10, max=10, step=0.1, description=f"z{i}") for i, v in enumerate(z)]
     dd = W.Dropdown(options=[("class 0", 0), ("class 1", 1), ("class 2", 2)], value=true_class, description="true class")
     info, out = W.HTML(), W.Output()
@@ -309,13 +310,12 @@ def xent_widget(z:tuple=(2.0, 0.5, -1.0), # initial logits
         s = xent_state(*(x.value for x in sl), dd.value)
         info.value = f"<b>loss</b> = {s['loss']:.4f} nats &nbsp; p = [{', '.join(f'{v:.3f}' for v in s['probs'])}]"
         if draw:
-            with out:
-                out.clear_output(wait=True)
+            def bars():
                 fig, ax = plt.subplots(figsize=(4, 2.2))
                 ax.bar(np.arange(3) - 0.2, s["probs"], 0.4, label="softmax p")
                 ax.bar(np.arange(3) + 0.2, s["grad"], 0.4, label="gradient p - onehot")
                 ax.axhline(0, c="k", lw=0.5); ax.set_ylim(-1, 1); ax.set_xticks(range(3)); ax.legend(fontsize=7)
-                plt.show(); plt.close(fig)
+            redraw(out, bars)   # the course widgets' shared helper (dsel_course.widgets)
         return s
     for w in (*sl, dd): w.observe(refresh, names="value")
     box = W.VBox([W.HBox(sl[:2]), W.HBox([sl[2], dd]), info, out])

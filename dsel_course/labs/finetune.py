@@ -21,7 +21,7 @@ from ..core import DEFAULT_SEED, get_device, get_mode, hub_online, set_seed, siz
 from ..data import load_corpus, split_dataset
 from ..metrics import ece, macro_f1
 from ..models import load_tokenizer
-from ..selection.protocol import make_strategy, resolve_budget, select
+from ..selection.protocol import arrow_table, make_strategy, resolve_budget, select, texts_of
 from ..training.trainer import FT_STRATEGIES, check_labelled, evaluate, train_classifier
 
 # %% ../../nbs/40_finetune.ipynb #0d3e3ace
@@ -196,6 +196,10 @@ def scenario_pool(ds:Dataset, # the clean training pool (text + label)
     return out
 
 # %% ../../nbs/40_finetune.ipynb #a177fd71
+def _labels(ds:Dataset) -> np.ndarray:
+    "The label column read through Arrow (`ds['label']` in datasets 5 formats row by row: slow)."
+    return np.asarray(arrow_table(ds).column("label").to_pylist())
+
 def _score(y_true, pred, C:int) -> dict:
     y_true, pred = np.asarray(y_true), np.asarray(pred)
     return dict(accuracy=float((y_true == pred).mean()), macro_f1=macro_f1(y_true, pred, C))
@@ -209,9 +213,9 @@ def tfidf_lr_trainer(train:Dataset, # the selected training rows
                      mode:str|None=None, # unused (the common signature)
                     ) -> dict:
     "The course's baseline (TF-IDF 1-2 grams + logistic regression, `baseline.tfidf_lr`); accuracy and macro-F1 on `test`."
-    y = np.asarray(train["label"])
-    pred = np.full(len(test), y[0]) if len(np.unique(y)) < 2 else tfidf_lr(train["text"], y, seed=seed, max_iter=2000).predict(test["text"])
-    return _score(test["label"], pred, check_labelled(test))
+    y = _labels(train)
+    pred = np.full(len(test), y[0]) if len(np.unique(y)) < 2 else tfidf_lr(texts_of(train), y, seed=seed, max_iter=2000).predict(texts_of(test))
+    return _score(_labels(test), pred, check_labelled(test))
 
 # %% ../../nbs/40_finetune.ipynb #d61c7af6
 def embed_lr_trainer(train:Dataset, # the selected training rows
@@ -222,8 +226,8 @@ def embed_lr_trainer(train:Dataset, # the selected training rows
                      mode:str|None=None, # sizes the MiniLM truncation
                     ) -> dict:
     "Frozen MiniLM embeddings + logistic regression (a linear probe); accuracy and macro-F1 on `test`."
-    emb = lambda ds: embed_features(ds["text"], mode=mode)
-    return _score(test["label"], fit_predict_lr(emb(train), np.asarray(train["label"]), emb(test), seed=seed), check_labelled(test))
+    emb = lambda ds: embed_features(texts_of(ds), mode=mode)
+    return _score(_labels(test), fit_predict_lr(emb(train), _labels(train), emb(test), seed=seed), check_labelled(test))
 
 # %% ../../nbs/40_finetune.ipynb #8fa7b03c
 def finetune_trainer(**kw, # passed to train_classifier (model_name, epochs, lr, strategy, ...)
