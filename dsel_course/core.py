@@ -111,7 +111,7 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "speed_batch":      dict(ci=1,      quick=2,      full=8),     # ch.4 full-mode estimate: sequences per timed step
     "three_rows":       dict(ci=360,    quick=2_000,  full=None),  # 32_three_class: airline tweets sampled (60% pool, 10% valid, 30% test)
     "three_seeds":      dict(ci=3,      quick=3,      full=5),     # 32_three_class: seeds of the budget curve (>= 3 even in ci)
-    "three_ft_train":   dict(ci=32,     quick=240,    full=2_000), # 32_three_class: class-balanced tweets for the num_labels=3 fine-tune
+    "three_ft_train":   dict(ci=32,     quick=160,    full=2_000), # 32_three_class: class-balanced tweets for the num_labels=3 fine-tune
     "aug_rows":         dict(ci=600,    quick=3_000,  full=None),  # 33_augment: Pang & Lee sentences sampled (pool + test)
     "aug_seeds":        dict(ci=3,      quick=3,      full=5),     # 33_augment: seeds of the budget curve (>= 3 even in ci)
 }

@@ -42,8 +42,8 @@ def accuracy_f1(model, # a fitted classifier with .predict on texts
     y, p = np.asarray(test["label"]), model.predict(texts_of(test))
     return dict(accuracy=float((p == y).mean()), macro_f1=float(f1_score(y, p, average="macro")))
 
-# %% ../../nbs/33_augment.ipynb #56464532
-AUG_SETS = ("original", "+augmented", "+augmented, filtered")
+# %% ../../nbs/33_augment.ipynb #18a002e8
+AUG_SETS = ("original", "original x5 (exact repeats)", "+augmented", "+augmented, agreement >= 0.5", "+augmented, drop <= 0.05")
 
 def augment_seed(ds:Dataset, # from augment_task
                  seed:int, # one seed: the split, the budget sample, the augmentation and the solver
@@ -52,57 +52,65 @@ def augment_seed(ds:Dataset, # from augment_task
                  synonyms:dict, # from task_synonyms
                  n_aug:int=4, # copies per original
                  aug_p:float=0.1, # share of words changed per copy
-                 min_prob:float=0.5, # the agreement filter's threshold
                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "One seed: for each budget, TF-IDF + LR trained on the originals, on originals + copies, and on originals + the copies the agreement filter keeps; (scores, per-operation keep rates)."
+    "One seed: per budget, TF-IDF + LR on each training set of AUG_SETS; (scores, keep rate of each filter per operation and class)."
     sp = split_dataset(ds, valid=0.0, test=0.4, seed=seed); pool, test = sp["train"], sp["test"]
     rows, ops = [], []
     for b in budgets:
         orig = select(pool, RandomSample(), b, seed=seed, diversity=False).dataset(pool)
         aug = augment_probs(augment_dataset(orig, n_aug=n_aug, synonyms=synonyms, aug_p=aug_p, seed=seed), seed=seed)
-        keep = select(aug, AugmentAgreement(min_prob), 1.0, seed=seed, diversity=False).mask(len(aug))
-        is_aug = np.asarray(aug["augmented"])
-        for name, m in (("original", ~is_aug), ("+augmented", np.ones(len(aug), bool)), ("+augmented, filtered", keep)):
-            idx = np.flatnonzero(m); tr = aug.select(idx)
-            model = tfidf_lr(texts_of(tr), np.asarray(tr["label"]), seed=seed)
+        is_aug, y, op = np.asarray(aug["augmented"]), np.asarray(aug["label"]), np.asarray(aug["op"])
+        keep = {name: select(aug, st, 1.0, seed=seed, diversity=False).mask(len(aug))
+                for name, st in (("agreement >= 0.5", AugmentAgreement(0.5)), ("drop <= 0.05", AugmentAgreement(max_drop=0.05)))}
+        sets = {"original": np.flatnonzero(~is_aug), "original x5 (exact repeats)": np.repeat(np.flatnonzero(~is_aug), 1 + n_aug),
+                "+augmented": np.arange(len(aug)), **{f"+augmented, {k}": np.flatnonzero(m) for k, m in keep.items()}}
+        texts = np.array(texts_of(aug), dtype=object)
+        for name, idx in sets.items():
+            model = tfidf_lr(list(texts[idx]), y[idx], seed=seed)
             rows.append(dict(seed=seed, budget=b, aug_p=aug_p, data=name, rows=len(idx), **accuracy_f1(model, test)))
-        op = np.asarray(aug["op"])
-        for o in np.unique(op[is_aug]): ops.append(dict(seed=seed, budget=b, aug_p=aug_p, op=o, kept=float(keep[op == o].mean()), copies=int((op == o).sum())))
+        for k, m in keep.items():
+            for o in np.unique(op[is_aug]):
+                for c in np.unique(y):
+                    sel = is_aug & (op == o) & (y == c)
+                    if sel.any(): ops.append(dict(seed=seed, budget=b, filter=k, op=o, label=int(c), copies=int(sel.sum()), kept=float(m[sel].mean())))
     return pd.DataFrame(rows), pd.DataFrame(ops)
 
 def aug_budgets(mode:str|None=None, # ci keeps the three smallest
                ) -> tuple:
-    "Originals per training set: 16 ... 512 (ci: 16, 32, 64)."
-    b = (16, 32, 64, 128, 256, 512)
+    "Originals per training set: 16 ... 256 (ci: 16, 32, 64)."
+    b = (16, 32, 64, 128, 256)
     return b[:3] if get_mode(mode) == "ci" else b
 
 def run_augment(mode:str|None=None, # run mode
                 seeds:list|None=None, # None: size("aug_seeds") seeds from DEFAULT_SEED
                 *,
-                aug_ps:tuple=(0.1, 0.3), # strengths compared: share of words changed per copy
+                aug_p:float=0.1, # share of words changed per copy
                 n_aug:int=4, # copies per original
-                progress:bool=True, # tqdm bar
+                progress:bool=True, # tqdm bar over seeds
                ) -> dict:
-    "`augment_seed` over seeds and strengths; DataFrames 'scores' and 'ops'."
+    "`augment_seed` over seeds; DataFrames 'scores' and 'ops', and the number of words with related words."
     from tqdm.auto import tqdm
     mode = get_mode(mode); seeds = seeds or [DEFAULT_SEED + i for i in range(size("aug_seeds", mode))]
     ds = augment_task(mode); syn = task_synonyms(ds)
-    out = [augment_seed(ds, s, budgets=aug_budgets(mode), synonyms=syn, n_aug=n_aug, aug_p=p)
-           for s, p in tqdm([(s, p) for s in seeds for p in aug_ps], desc="seeds x strengths", disable=not progress)]
+    out = [augment_seed(ds, s, budgets=aug_budgets(mode), synonyms=syn, n_aug=n_aug, aug_p=aug_p) for s in tqdm(seeds, desc="seeds", disable=not progress)]
     return dict(scores=pd.concat([o[0] for o in out], ignore_index=True), ops=pd.concat([o[1] for o in out], ignore_index=True), synonyms=len(syn))
 
-# %% ../../nbs/33_augment.ipynb #38fd1cd3
+# %% ../../nbs/33_augment.ipynb #53babb47
 def plot_augment(scores:pd.DataFrame, # RES['scores'] from run_augment
                  metric:str="accuracy", # the column to plot
                 ):
-    "One panel per augmentation strength: test `metric` over the budget (mean ± std over seeds), one line per training set."
+    "Test `metric` over the budget (mean ± std over seeds), one line per training set; right: the difference to 'original'."
     import matplotlib.pyplot as plt
-    ps = sorted(scores["aug_p"].unique()); fig, axs = plt.subplots(1, len(ps), figsize=(5.5 * len(ps), 3.6), squeeze=False)
-    g = scores.groupby(["aug_p", "data", "budget"])[metric].agg(["mean", "std"]).reset_index()
-    for ax, p in zip(axs[0], ps):
-        for name, ls in zip(AUG_SETS, ("-", "--", ":")):
-            d = g[(g["aug_p"] == p) & (g["data"] == name)]
-            ax.errorbar(d["budget"], d["mean"], d["std"], marker="o", capsize=2, ls=ls, label=name)
-        ax.set(xscale="log", xlabel="original sentences (budget)", ylabel=f"test {metric}", title=f"aug_p = {p} (share of words changed per copy)")
-        ax.legend(fontsize=8)
-    fig.suptitle(f"TF-IDF + LR, mean ± std over {scores['seed'].nunique()} seeds", fontsize=9); fig.tight_layout(); return fig
+    fig, axs = plt.subplots(1, 2, figsize=(12, 3.8))
+    g = scores.groupby(["data", "budget"])[metric].agg(["mean", "std"]).reset_index()
+    base = scores[scores["data"] == "original"].set_index(["seed", "budget"])[metric]
+    d = scores.assign(diff=scores[metric].to_numpy() - base.loc[list(zip(scores["seed"], scores["budget"]))].to_numpy())
+    gd = d.groupby(["data", "budget"])["diff"].agg(["mean", "std"]).reset_index()
+    for name, ls in zip(AUG_SETS, ("-", ":", "--", "-.", "--")):
+        for ax, t in zip(axs, (g, gd)):
+            r = t[t["data"] == name]; ax.errorbar(r["budget"], r["mean"], r["std"], marker="o", capsize=2, ls=ls, label=name)
+    axs[0].set(xscale="log", xlabel="original sentences (budget)", ylabel=f"test {metric}", title="training set vs budget")
+    axs[1].axhline(0, color="gray", lw=0.8)
+    axs[1].set(xscale="log", xlabel="original sentences (budget)", ylabel=f"{metric} minus 'original' (same seed)", title="gain over the originals alone")
+    axs[0].legend(fontsize=7); fig.suptitle(f"TF-IDF + LR, aug_p = {scores['aug_p'].iloc[0]}, mean ± std over {scores['seed'].nunique()} seeds", fontsize=9)
+    fig.tight_layout(); return fig
