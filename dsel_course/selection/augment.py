@@ -18,8 +18,8 @@ from ..core import DEFAULT_SEED
 from .protocol import Strategy, register, texts_of
 
 # %% auto #0
-__all__ = ['AUG_OPS', 'n_changes', 'random_swap', 'random_delete', 'synonym_replace', 'random_insert', 'embedding_neighbours',
-           'augment_text', 'augment_dataset', 'AugmentAgreement', 'augment_probs']
+__all__ = ['AUG_OPS', 'n_changes', 'movable', 'random_swap', 'random_delete', 'synonym_replace', 'random_insert',
+           'embedding_neighbours', 'augment_text', 'augment_dataset', 'AugmentAgreement', 'augment_probs']
 
 # %% ../../nbs/33_augment.ipynb #96dd22f9
 def n_changes(n_words:int, # words in the text
@@ -35,16 +35,22 @@ def n_changes(n_words:int, # words in the text
     if aug_max and c > aug_max: c = aug_max
     return min(c, n_words)
 
-# %% ../../nbs/33_augment.ipynb #628063e8
+# %% ../../nbs/33_augment.ipynb #74ec89cd
+def movable(words:list, # the words of a text
+           ) -> list:
+    "Positions of the words an operation may pick: not punctuation (a token that is a piece of `string.punctuation`, nlpaug's rule)."
+    import string
+    return [i for i, x in enumerate(words) if x not in string.punctuation]
+
 def random_swap(text:str, # a sentence (words split on white space)
                 rng:np.random.Generator, # the seeded generator
                 aug_p:float=0.1, # share of words moved
                ) -> str:
-    "随机交换: n_changes(...) distinct words, each swapped with its right neighbour (the last word with its left one)."
-    w = text.split()
+    "随机交换: n_changes(...) distinct words (not punctuation), each swapped in turn with its left or right neighbour, at random (the first word with the second, the last with the one before)."
+    w = text.split(); ok = movable(w)
     if len(w) < 2: return text
-    for i in rng.choice(len(w), n_changes(len(w), aug_p), replace=False):
-        j = i + 1 if i < len(w) - 1 else i - 1
+    for i in rng.choice(ok, min(len(ok), n_changes(len(w), aug_p)), replace=False):
+        j = 1 if i == 0 else i - 1 if i == len(w) - 1 else i + int(rng.choice([-1, 1]))
         w[i], w[j] = w[j], w[i]
     return " ".join(w)
 
@@ -52,10 +58,10 @@ def random_delete(text:str, # a sentence
                   rng:np.random.Generator, # the seeded generator
                   aug_p:float=0.1, # share of words deleted
                  ) -> str:
-    "随机删除: delete n_changes(...) distinct words (a one-word text is left as it is)."
-    w = text.split()
+    "随机删除: delete n_changes(...) distinct words, never punctuation (a one-word text is left as it is)."
+    w = text.split(); ok = movable(w)
     if len(w) < 2: return text
-    drop = set(rng.choice(len(w), n_changes(len(w), aug_p), replace=False).tolist())
+    drop = set(rng.choice(ok, min(len(ok), n_changes(len(w), aug_p)), replace=False).tolist())
     return " ".join(x for i, x in enumerate(w) if i not in drop)
 
 def synonym_replace(text:str, # a sentence
