@@ -109,7 +109,7 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "speed_layers":     dict(ci=1,      quick=1,      full=12),    # ch.4 full-mode estimate: bert-base layers timed
     "speed_seq_len":    dict(ci=64,     quick=256,    full=256),   # ch.4 full-mode estimate: tokens per timed sequence
     "speed_batch":      dict(ci=1,      quick=2,      full=8),     # ch.4 full-mode estimate: sequences per timed step
-    "three_rows":       dict(ci=360,    quick=2_000,  full=None),  # 32_three_class: airline tweets sampled (60% pool, 10% valid, 30% test)
+    "three_rows":       dict(ci=300,    quick=2_000,  full=None),  # 32_three_class: airline tweets sampled (60% pool, 10% valid, 30% test)
     "three_seeds":      dict(ci=3,      quick=3,      full=5),     # 32_three_class: seeds of the budget curve (>= 3 even in ci)
     "three_ft_train":   dict(ci=32,     quick=160,    full=2_000), # 32_three_class: class-balanced tweets for the num_labels=3 fine-tune
     "aug_rows":         dict(ci=600,    quick=3_000,  full=None),  # 33_augment: Pang & Lee sentences sampled (pool + test)
