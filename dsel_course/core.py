@@ -113,7 +113,7 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "value_pool":       dict(ci=300,    quick=1_500,  full=6_000), # 43_valuation: Pang & Lee sentences embedded for the chapter
     "loo_train":        dict(ci=40,     quick=200,    full=500),   # 43_valuation: training rows valued by leave-one-out (n + 1 refits)
     "loo_valid":        dict(ci=60,     quick=300,    full=1_000), # 43_valuation: validation rows of the leave-one-out utility
-    "attr_points":      dict(ci=3,      quick=12,     full=30),    # 43_valuation: misclassified test points explained per seed
+    "attr_points":      dict(ci=3,      quick=8,      full=30),    # 43_valuation: misclassified test points explained per seed
 }
 
 def size(name:str, # a row of SIZES

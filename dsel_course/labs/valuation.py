@@ -7,7 +7,7 @@ from __future__ import annotations
 # %% auto #0
 __all__ = ['valuation_pool', 'loo_lab', 'plot_values_by_flip', 'noise_lab', 'attribution_lab', 'plot_removal']
 
-# %% ../../nbs/43_valuation.ipynb #a161be40
+# %% ../../nbs/43_valuation.ipynb #af65811a
 import numpy as np
 import pandas as pd
 from datasets import Dataset
@@ -19,7 +19,7 @@ from ..selection.noise import find_label_issues
 from ..selection.protocol import select
 from ..selection.valuation import head_proba, knn_shapley, leave_one_out, train_head, tracin
 
-# %% ../../nbs/43_valuation.ipynb #cb212751
+# %% ../../nbs/43_valuation.ipynb #54158e78
 def valuation_pool(*, mode:str|None=None, # sizes the sample (SIZES["value_pool"])
                    seed:int=DEFAULT_SEED, # seed of the sample
                   ) -> Dataset:
@@ -29,7 +29,7 @@ def valuation_pool(*, mode:str|None=None, # sizes the sample (SIZES["value_pool"
     X = embed_features(ds["text"], mode=mode)
     return ds.add_column("embedding", list(X))
 
-# %% ../../nbs/43_valuation.ipynb #918a85ff
+# %% ../../nbs/43_valuation.ipynb #0d494398
 def loo_lab(pool:Dataset, # valuation_pool(...)
             *,
             mode:str|None=None, # sizes: SIZES["loo_train"], SIZES["loo_valid"]
@@ -59,7 +59,7 @@ def loo_lab(pool:Dataset, # valuation_pool(...)
                 cv5=float(cv5), cv5_seconds=t5, knn_seconds=tk, valid_acc=float(full.score(X[va], y[va])), seed=seed,
                 auroc_loo=roc_auc(-loo["value"], flipped), auroc_knn=roc_auc(-knn, flipped))
 
-# %% ../../nbs/43_valuation.ipynb #f34e979c
+# %% ../../nbs/43_valuation.ipynb #3316f105
 def plot_values_by_flip(values:np.ndarray, # one value per example
                         flipped:np.ndarray, # bool: the label was flipped
                         title:str, # the panel's title
@@ -74,7 +74,7 @@ def plot_values_by_flip(values:np.ndarray, # one value per example
     ax.axvline(0, color="k", lw=0.5); ax.set_title(title); ax.set_xlabel("value"); ax.legend()
     return ax
 
-# %% ../../nbs/43_valuation.ipynb #5ac84a94
+# %% ../../nbs/43_valuation.ipynb #06d050fd
 def noise_lab(pool:Dataset, # valuation_pool(...)
               *,
               seed:int=DEFAULT_SEED, # split, flips, folds
@@ -89,6 +89,8 @@ def noise_lab(pool:Dataset, # valuation_pool(...)
     flipped = np.zeros(len(tr), bool); flipped[rng.choice(len(tr), int(round(flip * len(tr))), replace=False)] = True
     yn = np.where(flipped, 1 - y[tr], y[tr])
     value = knn_shapley(X[tr], yn, X[tr], yn, k, self_value=True)
+    from cleanlab.data_valuation import data_shapley_knn
+    value_cl = data_shapley_knn(yn, features=X[tr], k=k)
     P = oof_proba(X[tr], yn, features="given", seed=seed)
     cl = find_label_issues(yn, P)
     knn_flag = np.zeros(len(tr), bool); knn_flag[np.argsort(value, kind="stable")[:int(cl.sum())]] = True
@@ -97,19 +99,20 @@ def noise_lab(pool:Dataset, # valuation_pool(...)
     acc = lambda idx: float((fit_predict_lr(X[tr][idx], yn[idx], X[te], seed=seed) == y[te]).mean())
     kept = {name: select(ds, name, keep, seed=seed, diversity=False).indices for name in ("knn_shapley", "random")}
     return dict(seed=seed, flagged=int(cl.sum()), auroc_knn=roc_auc(-value, flipped), auroc_cl=roc_auc(-P[np.arange(len(yn)), yn], flipped),
+                auroc_knn_cleanlab=roc_auc(-value_cl, flipped),
                 precision_knn=prec(knn_flag), recall_knn=float(knn_flag[flipped].mean()),
                 precision_cl=prec(cl), recall_cl=float(cl[flipped].mean()),
                 negative_share_flipped=float((value[flipped] < 0).mean()), negative_share_clean=float((value[~flipped] < 0).mean()),
                 kept_flipped_knn=float(flipped[kept["knn_shapley"]].mean()), acc_all=acc(np.arange(len(tr))),
                 acc_knn_shapley=acc(kept["knn_shapley"]), acc_random=acc(kept["random"]), value=value, flipped=flipped)
 
-# %% ../../nbs/43_valuation.ipynb #0be6dbc4
+# %% ../../nbs/43_valuation.ipynb #96fa8e59
 def attribution_lab(pool:Dataset, # valuation_pool(...)
                     *,
                     mode:str|None=None, # sizes: SIZES["attr_points"]
                     seed:int=DEFAULT_SEED, # the split and the random removals
                     ks:tuple=(10, 20, 40), # numbers of training rows removed
-                    draws:int=3, # random removals averaged per k
+                    draws:int=2, # random removals averaged per k
                     progress:bool=True, # a bar over the test points
                    ) -> pd.DataFrame:
     "For misclassified test points: p(predicted class) after removing the top-k TracIn proponents vs k random training rows, retrained each time."
@@ -133,7 +136,7 @@ def attribution_lab(pool:Dataset, # valuation_pool(...)
                              p_random=float(np.mean([p_after(r, w)[c] for r in rand])), proponents=int((scores > 0).sum())))
     return pd.DataFrame(rows)
 
-# %% ../../nbs/43_valuation.ipynb #05252524
+# %% ../../nbs/43_valuation.ipynb #c389c6ca
 def plot_removal(attr:pd.DataFrame, # attribution_lab rows with drop_top and drop_random
                  ax=None, # a matplotlib axis
                 ):
