@@ -7,7 +7,7 @@ from __future__ import annotations
 # %% auto #0
 __all__ = ['valuation_pool', 'loo_lab', 'plot_values_by_flip', 'noise_lab', 'attribution_lab', 'plot_removal']
 
-# %% ../../nbs/43_valuation.ipynb #af65811a
+# %% ../../nbs/43_valuation.ipynb #13617763
 import numpy as np
 import pandas as pd
 from datasets import Dataset
@@ -19,7 +19,7 @@ from ..selection.noise import find_label_issues
 from ..selection.protocol import select
 from ..selection.valuation import head_proba, knn_shapley, leave_one_out, train_head, tracin
 
-# %% ../../nbs/43_valuation.ipynb #54158e78
+# %% ../../nbs/43_valuation.ipynb #f563bfa5
 def valuation_pool(*, mode:str|None=None, # sizes the sample (SIZES["value_pool"])
                    seed:int=DEFAULT_SEED, # seed of the sample
                   ) -> Dataset:
@@ -29,7 +29,7 @@ def valuation_pool(*, mode:str|None=None, # sizes the sample (SIZES["value_pool"
     X = embed_features(ds["text"], mode=mode)
     return ds.add_column("embedding", list(X))
 
-# %% ../../nbs/43_valuation.ipynb #0d494398
+# %% ../../nbs/43_valuation.ipynb #96cb17c5
 def loo_lab(pool:Dataset, # valuation_pool(...)
             *,
             mode:str|None=None, # sizes: SIZES["loo_train"], SIZES["loo_valid"]
@@ -59,7 +59,7 @@ def loo_lab(pool:Dataset, # valuation_pool(...)
                 cv5=float(cv5), cv5_seconds=t5, knn_seconds=tk, valid_acc=float(full.score(X[va], y[va])), seed=seed,
                 auroc_loo=roc_auc(-loo["value"], flipped), auroc_knn=roc_auc(-knn, flipped))
 
-# %% ../../nbs/43_valuation.ipynb #3316f105
+# %% ../../nbs/43_valuation.ipynb #65ceb557
 def plot_values_by_flip(values:np.ndarray, # one value per example
                         flipped:np.ndarray, # bool: the label was flipped
                         title:str, # the panel's title
@@ -74,7 +74,7 @@ def plot_values_by_flip(values:np.ndarray, # one value per example
     ax.axvline(0, color="k", lw=0.5); ax.set_title(title); ax.set_xlabel("value"); ax.legend()
     return ax
 
-# %% ../../nbs/43_valuation.ipynb #06d050fd
+# %% ../../nbs/43_valuation.ipynb #a8797b7b
 def noise_lab(pool:Dataset, # valuation_pool(...)
               *,
               seed:int=DEFAULT_SEED, # split, flips, folds
@@ -106,7 +106,7 @@ def noise_lab(pool:Dataset, # valuation_pool(...)
                 kept_flipped_knn=float(flipped[kept["knn_shapley"]].mean()), acc_all=acc(np.arange(len(tr))),
                 acc_knn_shapley=acc(kept["knn_shapley"]), acc_random=acc(kept["random"]), value=value, flipped=flipped)
 
-# %% ../../nbs/43_valuation.ipynb #96fa8e59
+# %% ../../nbs/43_valuation.ipynb #4f4ce678
 def attribution_lab(pool:Dataset, # valuation_pool(...)
                     *,
                     mode:str|None=None, # sizes: SIZES["attr_points"]
@@ -136,7 +136,7 @@ def attribution_lab(pool:Dataset, # valuation_pool(...)
                              p_random=float(np.mean([p_after(r, w)[c] for r in rand])), proponents=int((scores > 0).sum())))
     return pd.DataFrame(rows)
 
-# %% ../../nbs/43_valuation.ipynb #c389c6ca
+# %% ../../nbs/43_valuation.ipynb #cb53a206
 def plot_removal(attr:pd.DataFrame, # attribution_lab rows with drop_top and drop_random
                  ax=None, # a matplotlib axis
                 ):
