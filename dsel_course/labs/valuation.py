@@ -7,7 +7,7 @@ from __future__ import annotations
 # %% auto #0
 __all__ = ['valuation_pool', 'loo_lab', 'plot_values_by_flip', 'noise_lab', 'attribution_lab', 'plot_removal', 'step_valuation']
 
-# %% ../../nbs/43_valuation.ipynb #d7d69a67
+# %% ../../nbs/43_valuation.ipynb #8a85a27e
 import numpy as np
 import pandas as pd
 from datasets import Dataset
@@ -19,7 +19,7 @@ from ..selection.noise import find_label_issues
 from ..selection.protocol import select
 from ..selection.valuation import head_proba, knn_shapley, leave_one_out, train_head, tracin
 
-# %% ../../nbs/43_valuation.ipynb #c1c935d7
+# %% ../../nbs/43_valuation.ipynb #e1dd39f2
 def valuation_pool(*, mode:str|None=None, # sizes the sample (SIZES["value_pool"])
                    seed:int=DEFAULT_SEED, # seed of the sample
                   ) -> Dataset:
@@ -29,7 +29,7 @@ def valuation_pool(*, mode:str|None=None, # sizes the sample (SIZES["value_pool"
     X = embed_features(ds["text"], mode=mode)
     return ds.add_column("embedding", list(X))
 
-# %% ../../nbs/43_valuation.ipynb #4a91ab29
+# %% ../../nbs/43_valuation.ipynb #eb990a13
 def loo_lab(pool:Dataset, # valuation_pool(...)
             *,
             mode:str|None=None, # sizes: SIZES["loo_train"], SIZES["loo_valid"]
@@ -59,7 +59,7 @@ def loo_lab(pool:Dataset, # valuation_pool(...)
                 cv5=float(cv5), cv5_seconds=t5, knn_seconds=tk, valid_acc=float(full.score(X[va], y[va])), seed=seed,
                 auroc_loo=roc_auc(-loo["value"], flipped), auroc_knn=roc_auc(-knn, flipped))
 
-# %% ../../nbs/43_valuation.ipynb #cef4c5a9
+# %% ../../nbs/43_valuation.ipynb #26d08c4b
 def plot_values_by_flip(values:np.ndarray, # one value per example
                         flipped:np.ndarray, # bool: the label was flipped
                         title:str, # the panel's title
@@ -74,7 +74,7 @@ def plot_values_by_flip(values:np.ndarray, # one value per example
     ax.axvline(0, color="k", lw=0.5); ax.set_title(title); ax.set_xlabel("value"); ax.legend()
     return ax
 
-# %% ../../nbs/43_valuation.ipynb #3ba8b250
+# %% ../../nbs/43_valuation.ipynb #0ea35651
 def noise_lab(pool:Dataset, # valuation_pool(...)
               *,
               seed:int=DEFAULT_SEED, # split, flips, folds
@@ -106,7 +106,7 @@ def noise_lab(pool:Dataset, # valuation_pool(...)
                 kept_flipped_knn=float(flipped[kept["knn_shapley"]].mean()), acc_all=acc(np.arange(len(tr))),
                 acc_knn_shapley=acc(kept["knn_shapley"]), acc_random=acc(kept["random"]), value=value, flipped=flipped)
 
-# %% ../../nbs/43_valuation.ipynb #04a64f65
+# %% ../../nbs/43_valuation.ipynb #8533150a
 def attribution_lab(pool:Dataset, # valuation_pool(...)
                     *,
                     mode:str|None=None, # sizes: SIZES["attr_points"]
@@ -136,7 +136,7 @@ def attribution_lab(pool:Dataset, # valuation_pool(...)
                              p_random=float(np.mean([p_after(r, w)[c] for r in rand])), proponents=int((scores > 0).sum())))
     return pd.DataFrame(rows)
 
-# %% ../../nbs/43_valuation.ipynb #60512a45
+# %% ../../nbs/43_valuation.ipynb #7fe3e0e1
 def plot_removal(attr:pd.DataFrame, # attribution_lab rows with drop_top and drop_random
                  ax=None, # a matplotlib axis
                 ):
@@ -150,7 +150,7 @@ def plot_removal(attr:pd.DataFrame, # attribution_lab rows with drop_top and dro
     ax.set_ylabel("drop of p(predicted class)"); ax.legend()
     return ax
 
-# %% ../../nbs/43_valuation.ipynb #88a884d1
+# %% ../../nbs/43_valuation.ipynb #6f50a4fc
 def step_valuation(report, # the tour's dsel_course.report.Report
                    mode:str, # run mode
                   ):

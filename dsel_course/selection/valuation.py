@@ -7,7 +7,7 @@ from __future__ import annotations
 # %% auto #0
 __all__ = ['leave_one_out', 'knn_shapley_matrix', 'knn_shapley', 'knn_utility', 'brute_shapley', 'cleanlab_knn_values', 'KNNShapleyValue', 'softmax', 'head_proba', 'train_head', 'tracin', 'tracin_captum']
 
-# %% ../../nbs/43_valuation.ipynb #e86f4fda
+# %% ../../nbs/43_valuation.ipynb #1e6a45d3
 import numpy as np
 import time
 from itertools import combinations
@@ -17,7 +17,7 @@ from .balance import labels_of
 from .embedding import embeddings_of, unit_rows
 from .protocol import Strategy, register
 
-# %% ../../nbs/43_valuation.ipynb #384acf66
+# %% ../../nbs/43_valuation.ipynb #830df79f
 def leave_one_out(Xtr:np.ndarray, # (n, d) training features
                   ytr:np.ndarray, # (n,) training labels
                   Xval:np.ndarray, # (m, d) validation features (the utility is measured here)
@@ -48,7 +48,7 @@ def leave_one_out(Xtr:np.ndarray, # (n, d) training features
             m = fit(np.delete(rows, i)); value[i] = full - utility(m); pred[i] = m.predict(Xtr[i:i + 1])[0]
     return dict(value=value, loo_pred=pred, full_utility=full, fits=n + 1, seconds=time.perf_counter() - t0)
 
-# %% ../../nbs/43_valuation.ipynb #820be6fd
+# %% ../../nbs/43_valuation.ipynb #caa16e05
 def knn_shapley_matrix(Xtr:np.ndarray, # (n, d) training points
                        ytr:np.ndarray, # (n,) their labels
                        Xte:np.ndarray, # (m, d) test points
@@ -100,7 +100,7 @@ def knn_shapley(Xtr:np.ndarray, # (n, d) training points
         out += knn_shapley_matrix(Xtr, ytr, Xte[a:b], yte[a:b], k, self_index=si).sum(0)
     return out / max(m, 1)
 
-# %% ../../nbs/43_valuation.ipynb #13355386
+# %% ../../nbs/43_valuation.ipynb #8efc49a7
 def knn_utility(S, # indices of a subset of the training points
                 Xtr:np.ndarray, # (n, d) training points
                 ytr:np.ndarray, # (n,) their labels
@@ -127,7 +127,7 @@ def brute_shapley(n:int, # number of players (training points)
             for S in combinations(rest, r): phi[i] += w * (utility(S + (i,)) - utility(S))
     return phi
 
-# %% ../../nbs/43_valuation.ipynb #36683db7
+# %% ../../nbs/43_valuation.ipynb #36337a82
 def cleanlab_knn_values(X:np.ndarray, # (n, d) points, valued against themselves
                         y:np.ndarray, # (n,) labels
                         k:int=10, # K
@@ -141,7 +141,7 @@ def cleanlab_knn_values(X:np.ndarray, # (n, d) points, valued against themselves
     T = np.zeros_like(S); T[rows, near] = S[rows, near] - S[rows, near[:, -1:]]
     return 0.5 * (1 + T.mean(0))
 
-# %% ../../nbs/43_valuation.ipynb #b6790b40
+# %% ../../nbs/43_valuation.ipynb #d3d9f678
 @register("knn_shapley", needs=("label", "embedding"), chapter="43_valuation")
 class KNNShapleyValue(Strategy):
     "Keep the examples worth most to a K-nearest-neighbour classifier: exact KNN-Shapley values (数据估值) of each row against the rest of the pool, highest first."
@@ -162,7 +162,7 @@ class KNNShapleyValue(Strategy):
         "A random K from 1 to 15."
         return cls(k=int(rng.integers(1, 16)))
 
-# %% ../../nbs/43_valuation.ipynb #0d362f34
+# %% ../../nbs/43_valuation.ipynb #ab689f43
 def softmax(Z:np.ndarray, # (n, K) logits
            ) -> np.ndarray:
     "Row-wise softmax, stable."
@@ -209,7 +209,7 @@ def tracin(checkpoints:list, # [(W, b, lr)] from train_head
         out += lr * ((head_proba(W, b, Xte) - Yte) @ (head_proba(W, b, Xtr) - Ytr).T) * dots
     return out
 
-# %% ../../nbs/43_valuation.ipynb #4c75368a
+# %% ../../nbs/43_valuation.ipynb #36645530
 def tracin_captum(checkpoints:list, # [(W, b, lr)] from train_head
                   Xtr:np.ndarray, ytr:np.ndarray, # training features and labels
                   Xte:np.ndarray, yte:np.ndarray, # test features and the labels to explain
