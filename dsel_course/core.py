@@ -114,6 +114,11 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "three_ft_train":   dict(ci=32,     quick=160,    full=2_000), # 32_three_class: class-balanced tweets for the num_labels=3 fine-tune
     "aug_rows":         dict(ci=600,    quick=3_000,  full=None),  # 33_augment: Pang & Lee sentences sampled (pool + test)
     "aug_seeds":        dict(ci=3,      quick=3,      full=5),     # 33_augment: seeds of the budget curve (>= 3 even in ci)
+    # 43_valuation (data valuation and attribution):
+    "value_pool":       dict(ci=300,    quick=1_500,  full=6_000), # 43_valuation: Pang & Lee sentences embedded for the chapter
+    "loo_train":        dict(ci=40,     quick=200,    full=500),   # 43_valuation: training rows valued by leave-one-out (n + 1 refits)
+    "loo_valid":        dict(ci=60,     quick=300,    full=1_000), # 43_valuation: validation rows of the leave-one-out utility
+    "attr_points":      dict(ci=3,      quick=8,      full=30),    # 43_valuation: misclassified test points explained per seed
 }
 
 def size(name:str, # a row of SIZES
