@@ -110,8 +110,8 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "speed_seq_len":    dict(ci=64,     quick=256,    full=256),   # ch.4 full-mode estimate: tokens per timed sequence
     "speed_batch":      dict(ci=1,      quick=2,      full=8),     # ch.4 full-mode estimate: sequences per timed step
     # 42_peft (ch.4 parameter-efficient fine-tuning and hyper-parameter search):
-    "peft_train":       dict(ci=48,     quick=320,    full=2_000), # ch.4 PEFT table: training examples per run
-    "peft_eval":        dict(ci=32,     quick=400,    full=2_000), # ch.4 PEFT table: validation and test examples
+    "peft_train":       dict(ci=48,     quick=200,    full=2_000), # ch.4 PEFT table: training examples per run
+    "peft_eval":        dict(ci=32,     quick=200,    full=2_000), # ch.4 PEFT table: validation and test examples
     "peft_epochs":      dict(ci=1,      quick=2,      full=3),     # ch.4 PEFT table: passes over the training examples
     "peft_seeds":       dict(ci=1,      quick=2,      full=3),     # ch.4 PEFT table: repeats for mean +- std
     "hp_examples":      dict(ci=400,    quick=3_000,  full=None),  # ch.4 hyper-parameter search: sentences embedded with MiniLM

@@ -98,6 +98,15 @@ def inject_lora(model:nn.Module, # a sequence classifier (not changed: a copy is
     return m
 
 # %% ../../nbs/42_peft.ipynb #p42c015
+import warnings
+
+def _get_peft_model(model, config):
+    "peft's get_peft_model on a copy of `model`, without transformers 5's deprecation warning that peft triggers."
+    from peft import get_peft_model
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return get_peft_model(copy.deepcopy(model), config)
+
 def peft_lora(model:nn.Module, # a sequence classifier (not changed: a copy is wrapped)
               r:int=8, # rank
               alpha:float=16, # scale alpha / r
@@ -105,8 +114,8 @@ def peft_lora(model:nn.Module, # a sequence classifier (not changed: a copy is w
               dropout:float=0.0, # LoRA dropout
              ):
     "`peft`'s LoRA on a copy of `model` (task SEQ_CLS: the classifier head trains too)."
-    from peft import LoraConfig, TaskType, get_peft_model
-    return get_peft_model(copy.deepcopy(model), LoraConfig(task_type=TaskType.SEQ_CLS, r=r, lora_alpha=alpha,
+    from peft import LoraConfig, TaskType
+    return _get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=r, lora_alpha=alpha,
                                                            target_modules=list(targets), lora_dropout=dropout))
 
 # %% ../../nbs/42_peft.ipynb #p42c018
@@ -118,12 +127,12 @@ def peft_adalora(model:nn.Module, # a sequence classifier (not changed: a copy i
                  targets:Sequence[str]=("query", "value"), # target modules
                 ):
     "`peft`'s AdaLoRA on a copy of `model`: warm-up 10% of steps, prune ranks until 70%, then fine-tune."
-    from peft import AdaLoraConfig, TaskType, get_peft_model
+    from peft import AdaLoraConfig, TaskType
     if not isinstance(total_steps, int) or total_steps < 3: raise ValueError(f"total_steps must be an int >= 3 (AdaLoRA's schedule), got {total_steps!r}")
     tinit, tfinal = total_steps // 10, max(1, (3 * total_steps) // 10)
     cfg = AdaLoraConfig(task_type=TaskType.SEQ_CLS, init_r=init_r, target_r=target_r, lora_alpha=alpha, target_modules=list(targets),
                         tinit=tinit, tfinal=tfinal, deltaT=max(1, total_steps // 20), total_step=total_steps)
-    return get_peft_model(copy.deepcopy(model), cfg)
+    return _get_peft_model(model, cfg)
 
 def adalora_step(model, # a peft AdaLoRA model
                  step:int, # the optimiser step just taken (0-based)
@@ -135,8 +144,8 @@ def peft_prefix(model:nn.Module, # a sequence classifier (not changed: a copy is
                 num_virtual_tokens:int=10, # prefix length (key and value vectors per layer)
                ):
     "`peft`'s prefix tuning on a copy of `model`."
-    from peft import PrefixTuningConfig, TaskType, get_peft_model
-    return get_peft_model(copy.deepcopy(model), PrefixTuningConfig(task_type=TaskType.SEQ_CLS, num_virtual_tokens=num_virtual_tokens))
+    from peft import PrefixTuningConfig, TaskType
+    return _get_peft_model(model, PrefixTuningConfig(task_type=TaskType.SEQ_CLS, num_virtual_tokens=num_virtual_tokens))
 
 # %% ../../nbs/42_peft.ipynb #p42c021
 class BottleneckAdapter(nn.Module):
