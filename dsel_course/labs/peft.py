@@ -8,7 +8,6 @@ from __future__ import annotations
 __all__ = ['PEFT_METHODS', 'METHODS', 'METHOD_LR', 'METHOD_LABEL', 'HP_LRS', 'HP_EPOCHS', 'adapted_model', 'run_method', 'compare_methods', 'summarise_methods', 'plot_accuracy_vs_params', 'sgd_probe_grid', 'cv_grid', 'best_config', 'hp_data', 'hp_splits', 'hp_budgets', 'budget_search', 'test_tuning_gap']
 
 # %% ../../nbs/42_peft.ipynb #p42c004
-from __future__ import annotations
 import copy
 import time
 import numpy as np
