@@ -12,7 +12,6 @@ import copy
 import time
 import numpy as np
 import pandas as pd
-import torch
 from datasets import Dataset, DatasetDict
 from typing import Sequence
 from ..baseline import embed_features
@@ -21,8 +20,6 @@ from ..data import load_corpus
 from ..models import load_classifier, load_tokenizer
 from ..selection.protocol import texts_of
 from ..training.trainer import FT_STRATEGIES, evaluate, train_classifier
-from ..training.peft import (PeakMemory, adalora_step, count_params, inject_adapters, inject_lora, peft_adalora, peft_lora,
-                                       peft_prefix, train_adapted)
 from .finetune import _sample, task_splits
 
 # %% ../../nbs/42_peft.ipynb #p42c029
@@ -43,6 +40,7 @@ def adapted_model(method:str, # one of PEFT_METHODS
                   virtual_tokens:int=10, # prefix length
                  ) -> tuple:
     "(model, after_step hook or None) for a parameter-efficient method."
+    from dsel_course.training.peft import adalora_step, inject_adapters, inject_lora, peft_adalora, peft_lora, peft_prefix   # torch: imported when used
     if method == "lora": return inject_lora(base, r=r, alpha=2 * r), None
     if method == "peft_lora": return peft_lora(base, r=r, alpha=2 * r), None
     if method == "adalora": return peft_adalora(base, total_steps, init_r=(3 * r) // 2, target_r=r, alpha=2 * r), adalora_step
@@ -63,6 +61,8 @@ def run_method(dd:DatasetDict, # train / valid / test
                base=None, tokenizer=None, # optional: the loaded pre-trained classifier (copied) and its tokenizer
               ) -> dict:
     "Train one method on dd['train'] (checkpoint on dd['valid']), score it on dd['test']: one table row."
+    import torch
+    from dsel_course.training.peft import PeakMemory, train_adapted
     if method not in METHODS: raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
     lr, epochs = lr or METHOD_LR[method], epochs or size("peft_epochs", mode)
     tok = tokenizer or load_tokenizer(model_name)
