@@ -119,6 +119,15 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "loo_train":        dict(ci=40,     quick=200,    full=500),   # 43_valuation: training rows valued by leave-one-out (n + 1 refits)
     "loo_valid":        dict(ci=60,     quick=300,    full=1_000), # 43_valuation: validation rows of the leave-one-out utility
     "attr_points":      dict(ci=3,      quick=8,      full=30),    # 43_valuation: misclassified test points explained per seed
+    # 42_peft (ch.4 parameter-efficient fine-tuning and hyper-parameter search):
+    "peft_train":       dict(ci=48,     quick=200,    full=2_000), # ch.4 PEFT table: training examples per run
+    "peft_eval":        dict(ci=32,     quick=200,    full=2_000), # ch.4 PEFT table: validation and test examples
+    "peft_epochs":      dict(ci=1,      quick=2,      full=3),     # ch.4 PEFT table: passes over the training examples
+    "peft_seeds":       dict(ci=1,      quick=2,      full=3),     # ch.4 PEFT table: repeats for mean +- std
+    "hp_examples":      dict(ci=400,    quick=3_000,  full=None),  # ch.4 hyper-parameter search: sentences embedded with MiniLM
+    "hp_budget_max":    dict(ci=120,    quick=1_000,  full=4_000), # ch.4 hyper-parameter search: the largest training budget
+    "hp_folds":         dict(ci=3,      quick=5,      full=5),     # ch.4 hyper-parameter search: folds of the cross-validation
+    "hp_seeds":         dict(ci=2,      quick=10,     full=20),    # ch.4 hyper-parameter search: repeats of the test-split experiment
 }
 
 def size(name:str, # a row of SIZES
