@@ -121,7 +121,7 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "attr_points":      dict(ci=3,      quick=8,      full=30),    # 43_valuation: misclassified test points explained per seed
     # 42_peft (ch.4 parameter-efficient fine-tuning and hyper-parameter search):
     "peft_train":       dict(ci=48,     quick=200,    full=2_000), # ch.4 PEFT table: training examples per run
-    "peft_eval":        dict(ci=32,     quick=200,    full=2_000), # ch.4 PEFT table: validation and test examples
+    "peft_eval":        dict(ci=16,     quick=200,    full=2_000), # ch.4 PEFT table: validation and test examples
     "peft_epochs":      dict(ci=1,      quick=2,      full=3),     # ch.4 PEFT table: passes over the training examples
     "peft_seeds":       dict(ci=1,      quick=2,      full=3),     # ch.4 PEFT table: repeats for mean +- std
     "hp_examples":      dict(ci=400,    quick=3_000,  full=None),  # ch.4 hyper-parameter search: sentences embedded with MiniLM
