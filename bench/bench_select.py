@@ -175,6 +175,29 @@ def top_k(w, k):
     "Indices of the k largest log weights (ties broken by index: seed-independent)."
     return np.lexsort((np.arange(len(w)), -np.asarray(w)))[:k]
 
+_OUR_TOKEN = None
+def our_like_tokens(text):
+    "Tokens as ours splits them (runs of letters/digits, each CJK character alone), lower-cased, as strings for data-selection."
+    global _OUR_TOKEN
+    import re
+    if _OUR_TOKEN is None: _OUR_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+    return _OUR_TOKEN.findall(text.lower())
+
+def rehashed_dsir_weights(docs, target, B, n_buckets=10_000):
+    "Our DSIR weights with the same tokens and another bucket hash (fmix64 of the hash xor a constant): a second, equally valid hashing."
+    from dsel_course.selection.importance import hashed_ngram_features
+    from dsel_course.text import fmix64
+    def feats(texts):
+        f = hashed_ngram_features(texts, 1 << 62)   # the unreduced hashes (mod 2^62)
+        return (fmix64(f.hashes.astype(np.uint64) ^ np.uint64(0x5DEECE66D)) % np.uint64(n_buckets)).astype(np.int64), f.doc
+    cnt = lambda texts: np.bincount(feats(texts)[0], minlength=n_buckets).astype(float)
+    raw = sum(cnt(docs[s:s + B]) for s in range(0, len(docs), B)); tc = cnt(target)
+    lr = np.log((tc + 1) / (tc + 1).sum()) - np.log((raw + 1) / (raw + 1).sum())
+    out = []
+    for s in range(0, len(docs), B):
+        h, d = feats(docs[s:s + B]); out.append(np.bincount(d, weights=lr[h], minlength=len(docs[s:s + B])))
+    return np.concatenate(out)
+
 def run_data_selection(docs, target, k_frac, B):
     "data-selection's HashedNgramDSIR on the same documents; its weights, ours, and the top-k overlaps (with ablations)."
     import data_selection, tempfile as tf
@@ -195,12 +218,18 @@ def run_data_selection(docs, target, k_frac, B):
     k = max(1, int(k_frac * len(docs)))
     jac = lambda a, b: len(np.intersect1d(a, b)) / len(np.union1d(a, b))
     top_t, top_o = top_k(w_t, k), top_k(w_o, k)
-    # ablation 1: our features with their smoothing (probabilities + 1e-8 instead of add-one counts)
     raw = feature_counts(docs, 10_000); tc = feature_counts(target, 10_000)
-    lr_eps = np.log(tc / tc.sum() + 1e-8) - np.log(raw / raw.sum() + 1e-8)
+    lr_eps = np.log(tc / tc.sum() + 1e-8) - np.log(raw / raw.sum() + 1e-8)   # ablation: their smoothing on our features
     w_eps = np.concatenate([log_ratio_batch({"text": docs[s:s + B]}, lr_eps) for s in range(0, len(docs), B)])
-    # ablation 2: their method, fed texts our normaliser has already stripped of punctuation (tokenisers then agree up to CJK)
-    # is left to the theirs-vs-theirs comparison below: the same package, hashing the same words
+    w_rehash = rehashed_dsir_weights(docs, target, B)   # ablation: ours with another bucket hash (the hashing noise floor)
+    with tf.TemporaryDirectory() as d:   # ablation: their package, with a tokeniser that splits like ours
+        raw_p, tgt_p = os.path.join(d, "raw.jsonl"), os.path.join(d, "target.jsonl")
+        for p, texts in ((raw_p, docs), (tgt_p, target)):
+            with open(p, "w") as f: f.writelines(json.dumps({"text": t}) + "\n" for t in texts)
+        ds2 = HashedNgramDSIR([raw_p], [tgt_p], cache_dir=os.path.join(d, "cache"), num_proc=1, ngrams=2, num_buckets=10_000, min_example_length=0)
+        ds2.tokenizer = our_like_tokens
+        ds2.fit_importance_estimator(num_tokens_to_fit="all"); ds2.compute_importance_weights()
+        w_t2 = np.load(os.path.join(d, "cache", "log_importance_weights", "0.npy"))
     from scipy.stats import spearmanr
     rho = float(spearmanr(w_t, w_o).statistic)
     return dict(package=f"data-selection {getattr(data_selection, '__version__', '1.0.3')}", docs=len(docs), target_docs=len(target),
@@ -212,6 +241,11 @@ def run_data_selection(docs, target, k_frac, B):
                 budget_share=k_frac, k=k, scoring="top-k by log importance weight (seed-independent; the resample's Gumbel noise is not used)",
                 jaccard_topk=round(jac(top_t, top_o), 4), jaccard_topk_ours_with_their_smoothing=round(jac(top_t, top_k(w_eps, k)), 4),
                 jaccard_topk_ours_vs_ours_with_their_smoothing=round(jac(top_o, top_k(w_eps, k)), 4), spearman_weights=round(rho, 4),
+                jaccard_topk_theirs_with_our_tokeniser=round(jac(top_k(w_t2, k), top_o), 4),
+                jaccard_topk_theirs_vs_theirs_with_our_tokeniser=round(jac(top_k(w_t2, k), top_t), 4),
+                jaccard_topk_ours_vs_ours_rehashed=round(jac(top_o, top_k(w_rehash, k)), 4),
+                spearman_theirs_with_our_tokeniser=round(float(spearmanr(w_t2, w_o).statistic), 4),
+                ablations_note="each jaccard_* compares two top-k sets at the same k: the tokeniser swap isolates tokenisation, the rehash (same tokens, another bucket hash) measures how much two equally valid hashings of 10,000 buckets disagree, the smoothing swap isolates smoothing",
                 differences=["tokeniser: theirs nltk WordPunctTokenizer (\\w+ runs and punctuation runs are tokens) on lower-cased text; ours runs of letters/digits, punctuation dropped, each CJK character a token",
                              "hashing: theirs sha256(token) mod 10000; ours a 64-bit polynomial/murmur hash mod 10000: different bucket collisions",
                              "smoothing: theirs log(p + 1e-8) on raw probabilities; ours add-one on counts",
@@ -224,6 +258,10 @@ def child(scorer, n, seed, batch):
     docs, dup_of, kind = synth_docs(n, seed); del dup_of
     import gc; gc.collect()
     rss_docs = rss_mb()
+    try:
+        with open("/proc/self/clear_refs", "w") as f: f.write("5")   # reset VmHWM: the peak from here on is the scorer's
+        hwm_reset = True
+    except OSError: hwm_reset = False
     if scorer == "near_dup":
         from dsel_course.selection.dedup import near_duplicate_of_texts
         T = {}; first, wall = timed(lambda: near_duplicate_of_texts(docs, 0.5, batch_size=batch, timings=T), "x")
@@ -240,8 +278,10 @@ def child(scorer, n, seed, batch):
         _, wall = timed(lambda: np.concatenate([quality_reasons_batch({"text": docs[s:s + batch]}) for s in range(0, n, batch)]), "x")
         extra = {}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    hwm = next((int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:")), 0.0)
     return dict(scorer=scorer, n_docs=n, wall_s=round(wall, 2), cpu_s=round(CPU["x"], 2), docs_per_cpu_s=round(n / CPU["x"]),
-                peak_rss_mb=round(peak), rss_after_synthesis_mb=round(rss_docs), **extra)
+                peak_rss_mb=round(peak), rss_after_synthesis_mb=round(rss_docs), peak_rss_during_scoring_mb=round(hwm) if hwm_reset else None,
+                scoring_extra_mb=round(hwm - rss_docs) if hwm_reset else None, **extra)
 
 def run_scale(sizes, seed, batch):
     rows = []
@@ -262,7 +302,8 @@ def plot_scale(rows, path):
         if not r: continue
         n = np.array([x["n_docs"] for x in r])
         axs[0].loglog(n, [x["cpu_s"] for x in r], "o-", color=c, label=sc)
-        axs[1].loglog(n, [x["peak_rss_mb"] for x in r], "o-", color=c, label=sc)
+        axs[1].loglog(n, [x["peak_rss_mb"] for x in r], "o-", color=c, label=f"{sc} (whole process)")
+        if r[0].get("peak_rss_during_scoring_mb"): axs[1].loglog(n, [max(1, x["scoring_extra_mb"]) for x in r], "x:", color=c, label=f"{sc} (scoring's own)")
     n = np.array(sorted({x["n_docs"] for x in rows}), float)
     if len(n):
         r0 = [x for x in rows if x["scorer"] == "near_dup"]
