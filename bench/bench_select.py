@@ -99,6 +99,11 @@ def rss_mb():
     except OSError: pass
     return 0.0
 
+def vm_hwm_mb():
+    "This process's peak resident memory (VmHWM of its own address space), in MB; 0 where unavailable."
+    try: return next((int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:")), 0.0)
+    except OSError: return 0.0
+
 def char_shingle_list(s, n=5):
     "The char 5-gram shingles of one text as Python strings (what a rensa or datasketch user builds)."
     u = "".join(ch for ch in s.lower() if ch.isalnum())
@@ -257,7 +262,7 @@ def child(scorer, n, seed, batch):
     char_table(); _char_hash_table()
     docs, dup_of, kind = synth_docs(n, seed); del dup_of
     import gc; gc.collect()
-    rss_docs = rss_mb()
+    rss_docs = rss_mb(); hwm_synth = vm_hwm_mb()
     try:
         with open("/proc/self/clear_refs", "w") as f: f.write("5")   # reset VmHWM: the peak from here on is the scorer's
         hwm_reset = True
@@ -277,11 +282,17 @@ def child(scorer, n, seed, batch):
         from dsel_course.selection.quality import quality_reasons_batch
         _, wall = timed(lambda: np.concatenate([quality_reasons_batch({"text": docs[s:s + batch]}) for s in range(0, n, batch)]), "x")
         extra = {}
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    hwm = next((int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:")), 0.0)
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    hwm = vm_hwm_mb()
     return dict(scorer=scorer, n_docs=n, wall_s=round(wall, 2), cpu_s=round(CPU["x"], 2), docs_per_cpu_s=round(n / CPU["x"]),
-                peak_rss_mb=round(peak), rss_after_synthesis_mb=round(rss_docs), peak_rss_during_scoring_mb=round(hwm) if hwm_reset else None,
+                peak_rss_mb=round(max(hwm, hwm_synth)), peak_rss_synthesis_mb=round(hwm_synth), getrusage_maxrss_mb=round(maxrss),
+                rss_after_synthesis_mb=round(rss_docs), peak_rss_during_scoring_mb=round(hwm) if hwm_reset else None,
                 scoring_extra_mb=round(hwm - rss_docs) if hwm_reset else None, **extra)
+
+SCALE_NOTE = ("each row: a fresh `python bench_select.py --child SCORER --n N` process. peak_rss_mb: that process's VmHWM (its own address space) over "
+              "synthesis and scoring; peak_rss_during_scoring_mb: VmHWM reset after synthesis (clear_refs), so the scorer's peak with the documents resident; "
+              "scoring_extra_mb = that minus rss_after_synthesis_mb. getrusage_maxrss_mb is NOT the child's own: Linux folds the parent's "
+              "high-water mark into the child's maxrss at fork+exec, so it shows the parent's size")
 
 def run_scale(sizes, seed, batch):
     rows = []
@@ -290,7 +301,7 @@ def run_scale(sizes, seed, batch):
             out = subprocess.run([sys.executable, __file__, "--child", scorer, "--n", str(n), "--seed", str(seed), "--batch", str(batch)],
                                  capture_output=True, text=True, env=os.environ | {"OMP_NUM_THREADS": "1"})
             if out.returncode != 0: raise RuntimeError(f"child {scorer} n={n} failed:\n{out.stderr[-2000:]}")
-            r = json.loads(out.stdout.strip().splitlines()[-1]); r["children_maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
             r["load_after"] = load(); rows.append(r); print("scale:", r, flush=True)
     return rows
 
@@ -325,6 +336,7 @@ def main(argv=None):
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"), help="output folder")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--force", action="store_true", help="replace an existing select.json")
+    ap.add_argument("--scale-only", action="store_true", help="re-measure only the scale rows into the existing select.json (needs --force)")
     ap.add_argument("--child", choices=("near_dup", "dsir", "rules"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.n < 1000: sys.exit("--n must be >= 1000: the planted duplicates are 2% + 2% of it")
@@ -333,6 +345,14 @@ def main(argv=None):
         print(json.dumps(child(args.child, args.n, args.seed, args.batch))); return
     out = Path(args.out)
     if (out / "select.json").exists() and not args.force: sys.exit(f"{out/'select.json'} exists: pass --force to replace it")
+    if args.scale_only:
+        res = json.loads((out / "select.json").read_text())
+        sizes = [int(x) for x in args.scale.split(",") if x.strip()]
+        before = load()
+        res["scale"] = dict(sizes=sizes, rows=run_scale(sizes, args.seed, args.batch), note=SCALE_NOTE, load_average_before=before, load_average_after=load(),
+                            command="python bench/bench_select.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+        write_atomic(out / "select.json", json.dumps(res, indent=2).encode()); plot_scale(res["scale"]["rows"], out / "select_scale.png")
+        print(f"rewrote the scale rows of {out/'select.json'} and {out/'select_scale.png'}"); return res
     from dsel_course.selection.quality import quality_reasons_batch
     from dsel_course.labs.pretrain import pretrain_pool
     from dsel_course.selection.protocol import texts_of
@@ -395,7 +415,7 @@ def main(argv=None):
 
     # 4. scale: each scorer and size in a fresh process
     sizes = [int(x) for x in args.scale.split(",") if x.strip()]
-    res["scale"] = dict(sizes=sizes, rows=run_scale(sizes, args.seed, B), note="each row: a fresh `python bench_select.py --child SCORER --n N` process; peak_rss_mb is getrusage maxrss of that process and includes the synthesised documents (rss_after_synthesis_mb)")
+    res["scale"] = dict(sizes=sizes, rows=run_scale(sizes, args.seed, B), note=SCALE_NOTE)
     res["load_average_after"] = load()
 
     write_atomic(out / "select.json", json.dumps(res, indent=2).encode())
