@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['WORD', 'CJK', 'SPACE', 'UPPER', 'ALPHA', 'BAD', 'MOJI_LEAD', 'MOJI_TRAIL', 'char_table', 'encode_texts', 'classify', 'lower_codes', 'fmix64', 'Tokens', 'char_hash', 'tokenize_codes', 'hash_tokens', 'ngram_hashes', 'hashed_distinct_n']
+__all__ = ['WORD', 'CJK', 'SPACE', 'UPPER', 'ALPHA', 'BAD', 'MOJI_LEAD', 'MOJI_TRAIL', 'char_table', 'encode_texts', 'classify', 'lower_codes', 'fmix64', 'Tokens', 'char_hash', 'tokenize_codes', 'hash_tokens', 'fmix64_inplace', 'ngram_hashes', 'hashed_distinct_n']
 
 # %% ../nbs/30_select.ipynb #imp92508376
 import functools
@@ -126,9 +126,10 @@ def tokenize_codes(codes:np.ndarray, # code points from `encode_texts`
     "Lower-cased token hashes and document ids of already encoded texts (so a caller that needs the codes encodes once)."
     if unit not in ("word", "char"): raise ValueError(f"unit must be 'word' or 'char', got {unit!r}")
     n = len(starts) - 1
-    pos = np.flatnonzero((cls & (WORD | CJK)) != 0)
-    if unit == "char":
-        return Tokens(char_hash(codes[pos]), np.searchsorted(starts, pos, "right") - 1, n)
+    tok = (cls & (WORD | CJK)) != 0
+    pos = np.flatnonzero(tok)
+    if unit == "char":   # document ids by repeating each id by its token count (cheaper than a search per token)
+        return Tokens(char_hash(codes[pos]), np.repeat(np.arange(n), _doc_sum(tok, starts)), n)
     isword = (cls & WORD) != 0
     cont = np.zeros(len(codes), bool)   # True where a word character continues the previous one
     cont[1:] = isword[1:] & isword[:-1]
@@ -151,6 +152,15 @@ def hash_tokens(texts:Sequence[str], # a batch of documents
 # %% ../nbs/30_select.ipynb #e1ce2ab5
 _NG_MULT = fmix64(np.arange(1, 17, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
 
+def fmix64_inplace(h:np.ndarray, # uint64 values, overwritten with their fmix64
+                   tmp:np.ndarray, # scratch uint64 array of the same length
+                  ) -> np.ndarray:
+    "`fmix64` without temporaries: the same values, written into `h` (one pass per operation, no allocation)."
+    for m in _M64:
+        np.right_shift(h, _S33, out=tmp); h ^= tmp; h *= m
+    np.right_shift(h, _S33, out=tmp); h ^= tmp
+    return h
+
 def ngram_hashes(t:Tokens, # tokens of a batch
                  n:int, # n-gram order
                  short:bool=False, # documents with fewer than n tokens contribute their tokens as 1-grams
@@ -162,11 +172,14 @@ def ngram_hashes(t:Tokens, # tokens of a batch
     h = np.zeros(L, np.uint64); ok = np.zeros(L, bool)   # n-gram i starts at token i
     if m > 0:
         ok[:m] = t.doc[:m] == t.doc[n - 1:]
-        for j in range(n): h[:m] += t.hashes[j:j + m] * _NG_MULT[j]
-        h = fmix64(h)
+        hm, tmp = h[:m], np.empty(m, np.uint64)   # sum_j token[i+j] * mult_j, then mixed, all in place
+        np.multiply(t.hashes[:m], _NG_MULT[0], out=hm)
+        for j in range(1, n): np.multiply(t.hashes[j:j + m], _NG_MULT[j], out=tmp); hm += tmp
+        fmix64_inplace(hm, tmp); del tmp
     if short:  # documents with fewer than n tokens keep their tokens, in place, so the order stays by document
-        few = (t.counts() < n)[t.doc]
-        h[few] = t.hashes[few] ^ np.uint64(0x5555555555555555); ok |= few
+        few_docs = t.counts() < n
+        if few_docs.any():
+            few = few_docs[t.doc]; h[few] = t.hashes[few] ^ np.uint64(0x5555555555555555); ok |= few
     return Tokens(h[ok], t.doc[ok], t.n_docs)
 
 # %% ../nbs/30_select.ipynb #c7fc6814

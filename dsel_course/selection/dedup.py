@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['exact_hash_batch', 'first_occurrence', 'ExactDedup', 'fmix32', 'minhash_perms', 'minhash_signatures', 'shingle', 'lsh_candidates', 'lsh_probability', 'near_duplicate_of', 'minhash_batch', 'NearDedup']
+__all__ = ['exact_hash_batch', 'first_occurrence', 'ExactDedup', 'fmix32', 'minhash_perms', 'minhash_signatures', 'shingle', 'band_key', 'pairs_from_band_keys', 'lsh_candidates', 'lsh_probability', 'near_duplicate_of', 'shingle_jaccard', 'near_duplicate_of_texts', 'minhash_batch', 'NearDedup']
 
 # %% ../../nbs/30_select.ipynb #imp39941685
 import functools
@@ -14,8 +14,8 @@ import unicodedata
 from datasets import Dataset
 from typing import Sequence
 from ..core import DEFAULT_SEED
-from .protocol import Strategy, apply_batched, register
-from ..text import Tokens, _K0, fmix64, hash_tokens, ngram_hashes
+from .protocol import Strategy, apply_batched, register, texts_of
+from ..text import Tokens, _K0, fmix64, fmix64_inplace, hash_tokens, ngram_hashes
 
 # %% ../../nbs/30_select.ipynb #4ab97e1b
 from ..data import normalize_text   # the course's one text normalisation (NFKC, lower case, punctuation -> space)
@@ -78,7 +78,7 @@ def minhash_perms(num_perm:int=128, # number of permutations
 def minhash_signatures(shingles:Tokens, # 64-bit shingle hashes with their document ids
                        num_perm:int=128, # permutations per signature
                        seed:int=1, # permutation seed (datasketch's `seed`)
-                       max_cells:int=1 << 23, # bound on the (shingles x permutations) block held at once
+                       max_cells:int=1 << 20, # (shingles x permutations) cells per block: 4 MB, small enough to stay in cache
                       ) -> np.ndarray:
     "(n_docs, num_perm) uint32 MinHash signatures; a document without shingles keeps all 0xFFFFFFFF."
     a, b = minhash_perms(num_perm, seed)
@@ -86,12 +86,15 @@ def minhash_signatures(shingles:Tokens, # 64-bit shingle hashes with their docum
     d = shingles.doc
     sig = np.full((num_perm, shingles.n_docs), 0xFFFFFFFF, np.uint32)  # (permutation, document): reduce along rows
     step, i = max(1, max_cells // num_perm), 0
+    buf = np.empty(0, np.uint32)   # one block buffer, reused: no new allocation (and page faults) per block
     while i < len(hv):
         j = min(len(hv), i + step)
         j = int(np.searchsorted(d, d[j - 1], "right")) if j < len(hv) else j  # never split a document
         seg = d[i:j]
         first = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-        ph = a[:, None] * hv[None, i:j]; ph += b[:, None]
+        if len(buf) < num_perm * (j - i): buf = np.empty(num_perm * max(j - i, step), np.uint32)
+        ph = buf[:num_perm * (j - i)].reshape(num_perm, j - i)
+        np.multiply(a[:, None], hv[None, i:j], out=ph); ph += b[:, None]   # pi_k(h) = a_k h + b_k mod 2^32
         sig[:, seg[first]] = np.minimum.reduceat(ph, first, axis=1)
         i = j
     return np.ascontiguousarray(sig.T)
@@ -104,6 +107,39 @@ def shingle(texts:Sequence[str], # documents
     return ngram_hashes(hash_tokens(texts, unit), n, short=True)
 
 # %% ../../nbs/30_select.ipynb #e418e151
+def band_key(sigT:np.ndarray, # (num_perm, n_docs) signatures, one contiguous row per permutation
+             band:int, # which band
+             rows:int=4, # rows per band
+            ) -> np.ndarray:
+    "uint64 hash of each document's rows in one band: equal rows give equal keys."
+    key = np.zeros(sigT.shape[1], np.uint64); tmp = np.empty_like(key)
+    for c in range(band * rows, (band + 1) * rows):
+        key ^= sigT[c]; fmix64_inplace(key, tmp)
+    return key
+
+def pairs_from_band_keys(keys, # iterable of per-band key arrays (unsigned ints), each of length n
+                         n:int, # number of documents
+                         key_bits:int=64, # bits of each key that are used (32 for uint32 keys)
+                        ) -> np.ndarray:
+    "Unique pairs (leader, member) of documents sharing a key in some band; the leader is the bucket's smallest index."
+    bits = max(1, int(n - 1).bit_length())
+    if bits > 32: raise ValueError(f"{n} documents: at most 2**32 per call; split the corpus")
+    sh, mask = np.uint64(bits), np.uint64((1 << bits) - 1)
+    idx = np.arange(n, dtype=np.uint64); packed = np.empty(n, np.uint64); new = np.empty(n, bool); out = []
+    for key in keys:   # pack (the key's top bits, index) into one uint64: one plain sort, no argsort
+        k = np.asarray(key).astype(np.uint64)
+        if key_bits + bits > 64: k = k >> np.uint64(key_bits + bits - 64)
+        np.left_shift(k, sh, out=packed); packed |= idx; packed.sort()
+        hk = packed >> sh
+        new[0] = True; np.not_equal(hk[1:], hk[:-1], out=new[1:])
+        if new.all(): continue
+        order = (packed & mask).astype(np.int64)   # within a bucket, indices come sorted: the first is the leader
+        leader = order[np.flatnonzero(new)][np.cumsum(new) - 1]
+        out.append(leader[~new] * n + order[~new])
+    if not out: return np.zeros((0, 2), np.int64)
+    u = np.unique(np.concatenate(out))
+    return np.stack([u // n, u % n], 1)
+
 def lsh_candidates(sig:np.ndarray, # (n_docs, num_perm) MinHash signatures
                    bands:int=32, # number of bands b (num_perm must be >= bands*rows)
                    rows:int=4, # rows per band r
@@ -112,18 +148,7 @@ def lsh_candidates(sig:np.ndarray, # (n_docs, num_perm) MinHash signatures
     n, p = sig.shape
     if bands * rows > p: raise ValueError(f"bands*rows = {bands*rows} exceeds num_perm = {p}: use fewer bands or rows")
     sigT = np.ascontiguousarray(sig.T)  # one contiguous row per permutation
-    out = []
-    for bnd in range(bands):
-        key = np.zeros(n, np.uint64)
-        for c in range(bnd * rows, (bnd + 1) * rows): key = fmix64(key ^ sigT[c].astype(np.uint64))
-        order = np.argsort(key, kind="stable"); ks = key[order]
-        new = np.r_[True, ks[1:] != ks[:-1]]
-        if new.all(): continue
-        leader = order[np.flatnonzero(new)][np.cumsum(new) - 1]   # the smallest index of each bucket
-        out.append(leader[~new].astype(np.int64) * n + order[~new])
-    if not out: return np.zeros((0, 2), np.int64)
-    u = np.unique(np.concatenate(out))
-    return np.stack([u // n, u % n], 1)
+    return pairs_from_band_keys((band_key(sigT, bnd, rows) for bnd in range(bands)), n)
 
 def lsh_probability(j:float|np.ndarray, # Jaccard similarity
                     bands:int=32, # bands b
@@ -154,6 +179,76 @@ def near_duplicate_of(sig:np.ndarray, # (n_docs, num_perm) MinHash signatures
     _, first = np.unique(lab, return_index=True)          # first index of each component
     return first[lab]
 
+# %% ../../nbs/30_select.ipynb #f2b2e9ac
+def shingle_jaccard(texts:Sequence[str], # documents
+                    pairs:np.ndarray, # (m, 2) index pairs into texts
+                    unit:str="char", # shingle unit
+                    n:int=5, # shingle length
+                   ) -> np.ndarray:
+    "Exact Jaccard similarity of the shingle-hash sets of each pair (vectorised over all pairs)."
+    if len(pairs) == 0: return np.zeros(0)
+    u, inv = np.unique(pairs, return_inverse=True); inv = inv.reshape(pairs.shape)
+    sh = shingle([texts[i] for i in u], unit, n)
+    o = np.lexsort((sh.hashes, sh.doc)); h, d = sh.hashes[o], sh.doc[o]
+    keep = np.r_[True, (h[1:] != h[:-1]) | (d[1:] != d[:-1])]; h, d = h[keep], d[keep]   # each document's set
+    size = np.bincount(d, minlength=len(u)); off = np.r_[0, np.cumsum(size)]
+    a, b, m = inv[:, 0], inv[:, 1], len(pairs)
+    def gather(x, L):   # the sets of documents x, one after another
+        return h[np.repeat(off[x] - np.r_[0, np.cumsum(L)[:-1]], L) + np.arange(L.sum())]
+    k = np.r_[np.repeat(np.arange(m), size[a]), np.repeat(np.arange(m), size[b])].astype(np.uint64)
+    packed = (k << np.uint64(40)) | (np.r_[gather(a, size[a]), gather(b, size[b])] >> np.uint64(24))  # (pair, top 40 bits of hash)
+    packed.sort(); dup = packed[1:] == packed[:-1]   # a shingle in both sets of a pair appears twice in a row
+    inter = np.bincount((packed[1:][dup] >> np.uint64(40)).astype(np.int64), minlength=m)
+    return inter / np.maximum(size[a] + size[b] - inter, 1)
+
+def near_duplicate_of_texts(texts:Sequence[str], # documents
+                            threshold:float=0.5, # keep an edge if the estimated Jaccard is >= this
+                            *, unit:str="char", # shingle unit
+                            n:int=5, # shingle length
+                            num_perm:int=128, # permutations
+                            bands:int=32, # LSH bands
+                            rows:int=4, # LSH rows per band
+                            seed:int=1, # permutation seed
+                            exact:bool=False, # also require the exact shingle Jaccard >= threshold
+                            batch_size:int=50_000, # documents shingled and hashed at once
+                            max_sig_bytes:int=1 << 29, # keep all signatures if they fit in this, else recompute those of candidates
+                            timings:dict|None=None, # if given, CPU seconds per stage are added to it
+                           ) -> np.ndarray:
+    "`near_duplicate_of` from texts, streamed in batches: memory is 128 bytes of band keys per document plus one batch."
+    import time
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    N, T = len(texts), (timings if timings is not None else {})
+    def tick(k, t0): t1 = time.process_time(); T[k] = T.get(k, 0.0) + t1 - t0; return t1
+    if bands * rows > num_perm: raise ValueError(f"bands*rows = {bands*rows} exceeds num_perm = {num_perm}: use fewer bands or rows")
+    keys = np.empty((bands, N), np.uint32)
+    sigs = np.empty((N, num_perm), np.uint32) if N * num_perm * 4 <= max_sig_bytes else None
+    for s in range(0, N, batch_size):
+        t0 = time.process_time(); sh = shingle(texts[s:s + batch_size], unit, n); t0 = tick("shingle", t0)
+        sg = minhash_signatures(sh, num_perm, seed); t0 = tick("signature", t0); del sh
+        sgT = np.ascontiguousarray(sg.T)
+        for b in range(bands): keys[b, s:s + len(sg)] = band_key(sgT, b, rows) >> np.uint64(32)
+        if sigs is not None: sigs[s:s + len(sg)] = sg
+        tick("band_keys", t0)
+    t0 = time.process_time()
+    pairs = pairs_from_band_keys(keys, N, key_bits=32); del keys; t0 = tick("band_sort", t0)
+    if sigs is None:   # recompute the signatures of the documents in some candidate pair
+        inv = np.unique(pairs)
+        sigs = np.concatenate([minhash_signatures(shingle([texts[i] for i in inv[s:s + batch_size]], unit, n), num_perm, seed)
+                               for s in range(0, len(inv), batch_size)] or [np.zeros((0, num_perm), np.uint32)])
+        p = np.searchsorted(inv, pairs); t0 = tick("recompute", t0)
+    else: p = pairs
+    ok = np.zeros(len(p), bool); step = 1 << 18
+    for s in range(0, len(p), step):
+        q = p[s:s + step]; ok[s:s + step] = (sigs[q[:, 0]] == sigs[q[:, 1]]).mean(1) >= threshold
+    e = pairs[ok]; del sigs; t0 = tick("verify", t0)
+    if exact and len(e): e = e[shingle_jaccard(texts, e, unit, n) >= threshold]; t0 = tick("exact", t0)
+    g = coo_matrix((np.ones(len(e), np.int8), (e[:, 0], e[:, 1])), shape=(N, N))
+    _, lab = connected_components(g, directed=False)
+    _, first = np.unique(lab, return_index=True)
+    tick("components", t0)
+    return first[lab]
+
 # %% ../../nbs/30_select.ipynb #980d94f8
 def minhash_batch(batch:dict, # a batch with a text column
                   text_col:str="text", # the column to shingle
@@ -176,12 +271,13 @@ class NearDedup(Strategy):
                  rows:int=4, # LSH rows per band
                  text_col:str="text", # the column to deduplicate
                  batch_size:int=10_000, # rows per batch
-                 num_proc:int|None=None, # processes for Dataset.map (None: in-process)
+                 num_proc:int|None=None, # processes for Dataset.map (None: in-process, streamed by `near_duplicate_of_texts`)
+                 exact:bool=False, # also require the exact shingle Jaccard >= threshold (see `near_duplicate_of_texts`)
                 ):
         if not 0 < threshold <= 1: raise ValueError(f"threshold must be in (0, 1], got {threshold}: e.g. 0.6")
         if bands * rows > num_perm: raise ValueError(f"bands*rows = {bands*rows} exceeds num_perm = {num_perm}: use fewer bands or rows")
         self.threshold, self.unit, self.n, self.num_perm, self.bands, self.rows = threshold, unit, n, num_perm, bands, rows
-        self.text_col, self.batch_size, self.num_proc = text_col, batch_size, num_proc
+        self.text_col, self.batch_size, self.num_proc, self.exact = text_col, batch_size, num_proc, exact
         self.name = f"NearDedup(J>={threshold},{unit}{n})"
     def signatures(self, ds:Dataset) -> np.ndarray:
         "MinHash signatures of every row."
@@ -189,7 +285,10 @@ class NearDedup(Strategy):
         return apply_batched(ds, fn, self.batch_size, self.num_proc, [self.text_col]).astype(np.uint32).reshape(len(ds), self.num_perm)
     def drop_reasons(self, ds, seed=DEFAULT_SEED):
         "'near_duplicate' for every document that is not the first of its cluster."
-        first = near_duplicate_of(self.signatures(ds), self.threshold, self.bands, self.rows)
+        if self.num_proc is None or self.exact:
+            first = near_duplicate_of_texts(texts_of(ds, self.text_col), self.threshold, unit=self.unit, n=self.n, num_perm=self.num_perm,
+                                            bands=self.bands, rows=self.rows, exact=self.exact, batch_size=self.batch_size)
+        else: first = near_duplicate_of(self.signatures(ds), self.threshold, self.bands, self.rows)
         return np.where(first == np.arange(len(ds)), "", "near_duplicate").astype(object)
     @classmethod
     def example(cls, ds, rng):
