@@ -137,6 +137,61 @@ def plot(res:dict, path:Path) -> None:
     tmp = path.with_suffix(".tmp.png"); fig.savefig(tmp, dpi=110); os.replace(tmp, path)
 
 
+def summarise(res:dict, out) -> dict:
+    "Aggregate the runs so far (means, paired speed-ups, goals), write trainer.json and trainer.png into `out`; after every run."
+    for m, runs in res["runs"].items():
+        if not runs: continue
+        agg = {k: float(np.mean([r[k] for r in runs])) for k in ("seconds", "cpu_seconds", "examples_per_s", "examples_per_cpu_s", "tokens_per_s", "accuracy", "macro_f1", "ece")}
+        agg.update({f"{k}_std": float(np.std([r[k] for r in runs])) for k in ("examples_per_s", "examples_per_cpu_s", "accuracy")}, n_runs=len(runs))
+        res["methods"][m] = agg
+    def goals(ours_key, targets):
+        "Speed-up and accuracy of ours against each method, on the seeds both ran (paired)."
+        out = {}
+        for m, g in targets.items():
+            if m not in res["methods"] or ours_key not in res["methods"]: continue
+            seeds = {r["seed"] for r in res["runs"][m]} & {r["seed"] for r in res["runs"][ours_key]}
+            if not seeds: continue
+            mean = lambda key, k: float(np.mean([r[k] for r in res["runs"][key] if r["seed"] in seeds]))
+            sp = mean(ours_key, "examples_per_cpu_s") / mean(m, "examples_per_cpu_s")
+            out[m] = dict(target=g, seeds=sorted(seeds), speedup=sp, speedup_wall=mean(ours_key, "examples_per_s") / mean(m, "examples_per_s"),
+                          speed_met=sp >= g, accuracy_ours=mean(ours_key, "accuracy"), accuracy_other=mean(m, "accuracy"),
+                          accuracy_met=mean(ours_key, "accuracy") >= mean(m, "accuracy") - 0.01)
+        return out
+    if "ours" in res["methods"]:
+        res["speedup"] = {m: res["methods"]["ours"]["examples_per_cpu_s"] / v["examples_per_cpu_s"] for m, v in res["methods"].items() if m != "ours"}
+        res["speedup_wall"] = {m: res["methods"]["ours"]["examples_per_s"] / v["examples_per_s"] for m, v in res["methods"].items() if m != "ours"}
+        res["goals"] = goals("ours", GOALS)   # float32 against the float32 baselines: like for like
+    if "ours_bf16" in res["methods"]:
+        res["goals_bf16"] = goals("ours_bf16", {**GOALS, "hf_grouped_bf16": GOALS["hf_grouped"]})
+    if "merged_from" not in res: res["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    res["note"] = ("speedup and goals: ratios of examples per CPU-second (process_time, all threads); speedup_wall: of wall-clock "
+                   "examples/s (inflated by other load on a shared machine); mean over the seeds (each method once per seed, interleaved); accuracy_met allows 0.01 "
+                   "below the other method; 'goals' compares float32 with float32, 'goals_bf16' our bf16 autocast with the "
+                   "float32 defaults and with Trainer(bf16=True)")
+    from dsel_course.data import write_atomic
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out/"trainer.json", json.dumps(res, indent=1, default=float))
+    plot(res, out/"trainer.png")
+    return res
+
+
+def merge(paths:list, out) -> dict:
+    "One result from runs of the same configuration made by concurrent processes (e.g. the slow arms at one seed, the goal pair at the others)."
+    parts = [json.loads(Path(p).read_text()) for p in paths]
+    keys = ("n", "eval", "epochs", "batch_size", "lr", "max_length", "data_seed")
+    if any({k: p["config"][k] for k in keys} != {k: parts[0]["config"][k] for k in keys} for p in parts): raise ValueError("the runs to merge differ in their configuration: merge runs of one configuration only")
+    res = json.loads(json.dumps(parts[0])); res["runs"] = {}
+    for p in parts:
+        for m, runs in p["runs"].items(): res["runs"].setdefault(m, []).extend(runs)
+    res["config"]["seeds"] = sorted({r["seed"] for runs in res["runs"].values() for r in runs})
+    res["merged_from"] = [dict(path=str(pth), seeds=p["config"]["seeds"], methods=list(p["runs"]), load_average=p["load_average"],
+                               load_average_end=p.get("load_average_end")) for pth, p in zip(paths, parts)]
+    res["complete"] = all(p.get("complete", False) for p in parts)
+    res["methods"] = {}
+    res["load_average_end"] = max((p.get("load_average_end") or [0]) for p in parts)
+    return summarise(res, out)
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=1000, help="training sentences")
@@ -153,7 +208,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--data-seed", type=int, default=42, help="seed of the split and of the training/held-out samples")
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     ap.add_argument("--out", default=str(Path(__file__).parent/"results"))
+    ap.add_argument("--merge", nargs="+", default=None, help="merge these trainer.json files (same configuration, concurrent processes) into --out, then stop")
     a = ap.parse_args(argv)
+    if a.merge: return merge(a.merge, a.out)
     import torch
     torch.set_num_threads(a.threads)
     from dsel_course.core import get_device, pkg_version
@@ -172,40 +229,6 @@ def main(argv=None) -> dict:
                            seeds=a.seeds, data_seed=a.data_seed, once=a.once),
                cpu_bf16_instructions=cpu_bf16(),
                runs={m: [] for m in a.methods}, methods={}, complete=False)
-    def summarise() -> None:
-        "Aggregate the runs so far and write the JSON and the plot (after every run: a stopped benchmark keeps what it measured)."
-        for m, runs in res["runs"].items():
-            if not runs: continue
-            agg = {k: float(np.mean([r[k] for r in runs])) for k in ("seconds", "cpu_seconds", "examples_per_s", "examples_per_cpu_s", "tokens_per_s", "accuracy", "macro_f1", "ece")}
-            agg.update({f"{k}_std": float(np.std([r[k] for r in runs])) for k in ("examples_per_s", "examples_per_cpu_s", "accuracy")}, n_runs=len(runs))
-            res["methods"][m] = agg
-        def goals(ours_key, targets):
-            "Speed-up and accuracy of ours against each method, on the seeds both ran (paired)."
-            out = {}
-            for m, g in targets.items():
-                if m not in res["methods"] or ours_key not in res["methods"]: continue
-                seeds = {r["seed"] for r in res["runs"][m]} & {r["seed"] for r in res["runs"][ours_key]}
-                if not seeds: continue
-                mean = lambda key, k: float(np.mean([r[k] for r in res["runs"][key] if r["seed"] in seeds]))
-                sp = mean(ours_key, "examples_per_cpu_s") / mean(m, "examples_per_cpu_s")
-                out[m] = dict(target=g, seeds=sorted(seeds), speedup=sp, speedup_wall=mean(ours_key, "examples_per_s") / mean(m, "examples_per_s"),
-                              speed_met=sp >= g, accuracy_ours=mean(ours_key, "accuracy"), accuracy_other=mean(m, "accuracy"),
-                              accuracy_met=mean(ours_key, "accuracy") >= mean(m, "accuracy") - 0.01)
-            return out
-        if "ours" in res["methods"]:
-            res["speedup"] = {m: res["methods"]["ours"]["examples_per_cpu_s"] / v["examples_per_cpu_s"] for m, v in res["methods"].items() if m != "ours"}
-            res["speedup_wall"] = {m: res["methods"]["ours"]["examples_per_s"] / v["examples_per_s"] for m, v in res["methods"].items() if m != "ours"}
-            res["goals"] = goals("ours", GOALS)   # float32 against the float32 baselines: like for like
-        if "ours_bf16" in res["methods"]:
-            res["goals_bf16"] = goals("ours_bf16", {**GOALS, "hf_grouped_bf16": GOALS["hf_grouped"]})
-        res["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-        res["note"] = ("speedup and goals: ratios of examples per CPU-second (process_time, all threads); speedup_wall: of wall-clock "
-                       "examples/s (inflated by other load on a shared machine); mean over the seeds (each method once per seed, interleaved); accuracy_met allows 0.01 "
-                       "below the other method; 'goals' compares float32 with float32, 'goals_bf16' our bf16 autocast with the "
-                       "float32 defaults and with Trainer(bf16=True)")
-        out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-        write_atomic(out/"trainer.json", json.dumps(res, indent=1, default=float))
-        plot(res, out/"trainer.png")
     if a.profile_steps: res["step_profile"] = profile_steps(train, a, a.profile_steps, a.seeds[0]); print(json.dumps(res["step_profile"], indent=1), flush=True)
     for si, seed in enumerate(a.seeds):
         for m in a.methods:
@@ -218,10 +241,10 @@ def main(argv=None) -> dict:
                        examples_per_cpu_s=len(train) * a.epochs / cpu, tokens_per_s=real_tokens / secs,
                        accuracy=r["accuracy"], macro_f1=r["macro_f1"], ece=r["ece"], load_average=load)
             res["runs"][m].append(run)
-            summarise()
+            summarise(res, a.out)
             print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in run.items()}, flush=True)
             del model
-    res["complete"] = True; summarise()
+    res["complete"] = True; summarise(res, a.out)
     print(json.dumps({k: res[k] for k in ("speedup", "speedup_wall", "goals", "goals_bf16") if k in res}, indent=1, default=float))
     return res
 
