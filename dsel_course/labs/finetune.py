@@ -159,10 +159,10 @@ def compare_strategies(dd:DatasetDict, # splits train / valid / test
                        seed:int=DEFAULT_SEED, # the run seed
                        **kw, # passed to train_classifier (epochs, batch_size, k, ...)
                       ) -> pd.DataFrame:
-    "Train each strategy on `dd['train']` (checkpoint on `valid`) and score it on `test`: one row per strategy."
+    "Train each strategy on `dd['train']` (checkpoint on `valid` if there is one) and score it on `test`: one row per strategy."
     rows = []
     for s in strategies:
-        m, h = train_classifier(dd["train"], dd["valid"], model_name, strategy=s, seed=seed,
+        m, h = train_classifier(dd["train"], dd.get("valid"), model_name, strategy=s, seed=seed,
                                 lr=lr.get(s, 5e-5) if isinstance(lr, dict) else lr, progress=False, **kw)
         r = evaluate(m, load_tokenizer(model_name), dd["test"])
         rows.append(dict(strategy=s, accuracy=r["accuracy"], macro_f1=r["macro_f1"], ece=r["ece"],
@@ -250,7 +250,7 @@ def run_budget_curve(corpus_ds:DatasetDict, # splits train (the pool) / valid / 
                      *,
                      mode:str|None=None, # passed to the trainer (and the strategies' embeddings)
                     ) -> pd.DataFrame:
-    "Select -> train -> evaluate for every strategy, budget and seed; one row per run."
+    "Select -> train -> evaluate for every strategy, budget and seed; one row per run (identical training sets trained once per seed)."
     for s in ("train", "test"):
         if s not in corpus_ds: raise ValueError(f"corpus_ds needs a {s!r} split: use split_dataset(...) or task_splits(...)")
     if not budgets or any(not (0 < b <= 1) for b in budgets): raise ValueError(f"budgets must be shares in (0, 1], got {budgets!r}")
@@ -260,17 +260,18 @@ def run_budget_curve(corpus_ds:DatasetDict, # splits train (the pool) / valid / 
         if getattr(st, "mode", "absent") is None: st.mode = mode
     pool = scenario_pool(corpus_ds["train"], scenario)
     flipped, y = np.asarray(pool["flipped"]), np.asarray(pool["label"])
-    rows = []
+    rows, done = [], {}   # (selected rows, seed) -> metrics: e.g. every strategy at a 100% budget trains on the same rows
     for name, st in strats.items():
         for b in budgets:
             k = resolve_budget(b, len(pool))
             for seed in seeds:
-                idx = select(pool, st, k, seed=seed, diversity=False).indices
-                t0 = time.perf_counter()
-                r = trainer(pool.select(idx), corpus_ds.get("valid"), corpus_ds["test"], seed, mode=mode)
+                idx = np.sort(np.asarray(select(pool, st, k, seed=seed, diversity=False).indices))   # the set matters, not its order
+                key, t0 = (idx.tobytes(), seed), time.perf_counter()
+                shared = key in done
+                if not shared: done[key] = trainer(pool.select(idx), corpus_ds.get("valid"), corpus_ds["test"], seed, mode=mode)
                 rows.append(dict(scenario=scenario, strategy=name, budget=b, k=k, seed=seed, trainer=getattr(trainer, "__name__", "trainer"),
                                  flipped_share=float(np.mean(flipped[idx])), minority_share=float(np.mean(y[idx] == 1)),
-                                 seconds=time.perf_counter() - t0, **r))
+                                 seconds=time.perf_counter() - t0, shared=shared, **done[key]))
     return pd.DataFrame(rows)
 
 # %% ../../nbs/40_finetune.ipynb #b1a9e650

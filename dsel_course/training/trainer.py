@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['FT_STRATEGIES', 'check_labelled', 'tokenize_dataset', 'length_grouped_batches', 'padded_tokens', 'pad_batch', 'linear_warmup_decay', 'autocast_dtype', 'predict_proba', 'evaluate', 'unfrozen_layers', 'encoder_parts', 'set_trainable', 'make_optimizer', 'save_checkpoint', 'TrainConfig', 'optimizer_step', 'validation_record', 'is_better', 'run_epoch', 'train_classifier']
+__all__ = ['FT_STRATEGIES', 'check_labelled', 'tokenize_dataset', 'length_grouped_batches', 'padded_tokens', 'pad_batch', 'linear_warmup_decay', 'cls_only_supported', 'cls_only_forward', 'autocast_dtype', 'predict_proba', 'evaluate', 'unfrozen_layers', 'encoder_parts', 'set_trainable', 'make_optimizer', 'save_checkpoint', 'TrainConfig', 'optimizer_step', 'validation_record', 'is_better', 'run_epoch', 'train_classifier']
 
 # %% ../../nbs/40_finetune.ipynb #imp59314567
 import contextlib
@@ -110,6 +110,43 @@ def linear_warmup_decay(step:int, # the optimizer step about to be taken (0-base
     if step < warmup_steps: return step / max(1, warmup_steps)
     return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
 
+# %% ../../nbs/40_finetune.ipynb #f9bf99f5
+def _cls_layer_forward(layer, config):
+    "A forward for one BERT layer that returns only position 0's output (keys and values from every position)."
+    from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+    from transformers.models.bert.modeling_bert import eager_attention_forward
+    att, sa = layer.attention, layer.attention.self
+    attend = eager_attention_forward if config._attn_implementation == "eager" else ALL_ATTENTION_FUNCTIONS[config._attn_implementation]
+    def forward(hidden_states, attention_mask=None, *args, **kwargs):
+        B, L, _ = hidden_states.shape
+        h0 = hidden_states[:, :1]
+        heads = lambda t, n: t.view(B, n, -1, sa.attention_head_size).transpose(1, 2)
+        q, k, v = heads(sa.query(h0), 1), heads(sa.key(hidden_states), L), heads(sa.value(hidden_states), L)
+        m = attention_mask[:, :, :1, :] if attention_mask is not None and attention_mask.dim() == 4 and attention_mask.shape[-2] > 1 else attention_mask
+        o, _ = attend(sa, q, k, v, m, dropout=sa.dropout.p if sa.training else 0.0, scaling=sa.scaling)
+        o = att.output(o.reshape(B, 1, -1).contiguous(), h0)
+        return layer.output(layer.intermediate(o), o)
+    return forward
+
+def cls_only_supported(model) -> bool:
+    "Whether `cls_only_forward` applies: a BERT sequence classifier whose head reads the pooler ([CLS] of the last layer)."
+    base, cfg = getattr(model, "base_model", None), getattr(model, "config", None)
+    return (getattr(cfg, "model_type", None) == "bert" and type(model).__name__.endswith("ForSequenceClassification")
+            and getattr(base, "pooler", None) is not None and not model.config.is_decoder
+            and hasattr(getattr(base, "encoder", None), "layer") and model.config._attn_implementation in ("eager", "sdpa"))
+
+@contextlib.contextmanager
+def cls_only_forward(model, # a sequence classifier (BERT-style: the others are left alone)
+                     enabled:bool=True, # False: do nothing (a switch for callers)
+                    ):
+    "Within the block, the last encoder layer computes only the [CLS] position (same logits and gradients, fewer FLOPs)."
+    layer = model.base_model.encoder.layer[-1] if enabled and cls_only_supported(model) else None
+    if layer is None or "forward" in vars(layer): yield model; return      # unsupported, or already inside one
+    layer.forward = _cls_layer_forward(layer, model.config)
+    try: yield model
+    finally: del layer.forward
+
+
 # %% ../../nbs/40_finetune.ipynb #8d4e78ef
 def autocast_dtype(device:str, # "cuda", "cpu", ...
                    precision:str="auto", # "auto" (bf16/fp16 on GPU, fp32 on CPU), "bf16", "fp16" or "fp32"
@@ -131,6 +168,8 @@ def predict_proba(model, # a sequence classifier
                   batch_size:int=64, # examples per forward pass
                   precision:str="auto", # see autocast_dtype
                   progress:bool=False, # show a tqdm bar
+                  *,
+                  cls_only:bool=True, # compute the last layer at [CLS] only (same probabilities; see cls_only_forward)
                  ) -> np.ndarray:
     "Class probabilities (n, C), float32, in the split's order."
     import torch
@@ -141,7 +180,7 @@ def predict_proba(model, # a sequence classifier
     out = np.zeros((len(ids), model.config.num_labels), dtype=np.float32)
     was_training = model.training; model.eval()
     amp = torch.autocast(dev.type, dtype=dt) if dt is not None else contextlib.nullcontext()
-    with torch.inference_mode(), amp:
+    with torch.inference_mode(), amp, cls_only_forward(model, cls_only):
         for b in tqdm(length_grouped_batches(lengths, batch_size, shuffle=False), desc="predicting", disable=not progress, leave=False):
             x, m = pad_batch([ids[i] for i in b], pad_id)
             out[b] = torch.softmax(model(input_ids=x.to(dev), attention_mask=m.to(dev)).logits.float(), -1).cpu().numpy()
@@ -263,6 +302,7 @@ class TrainConfig:
     precision: str = "auto"         # see autocast_dtype
     text_col: str = "text"          # the text column
     label_col: str = "label"        # the label column
+    cls_only: bool = True           # last layer at [CLS] only (BERT classifiers; same result, less compute)
 
     def resolve(self, mode:str|None=None) -> "TrainConfig":
         "A copy with every None size filled from `mode`, after one-line checks of the settings."
@@ -305,7 +345,7 @@ def validation_record(model, # the model being trained
                       train_loss:float, # mean training loss since the last record
                      ) -> dict:
     "One evaluation on the validation split, as a history record (valid_accuracy, valid_nll, ...)."
-    r = classification_metrics(predict_proba(model, va, pad_id, 2 * cfg.batch_size, cfg.precision), va["labels"])
+    r = classification_metrics(predict_proba(model, va, pad_id, 2 * cfg.batch_size, cfg.precision, cls_only=cfg.cls_only), va["labels"])
     return dict(epoch=round(epoch, 3), step=step, train_loss=train_loss, **{f"valid_{k_}": v for k_, v in r.items() if k_ not in ("confusion", "n")})
 
 def is_better(rec:dict, # a new validation record
@@ -348,7 +388,8 @@ def run_epoch(model, opt, sched, # the model, its optimizer and schedule
         t0 = time.perf_counter()
         if cfg.strategy == "gradual": run.trainable = max(run.trainable, set_trainable(model, unfrozen_layers("gradual", n_layers, cfg.k, run.step / total)))
         x, m = pad_batch([ids[j] for j in b], tok.pad_token_id)
-        loss = optimizer_step(model, opt, sched, x, m, torch.from_numpy(y[b]), device=device, dtype=dtype, scaler=scaler, clip=cfg.clip)
+        with cls_only_forward(model, cfg.cls_only):
+            loss = optimizer_step(model, opt, sched, x, m, torch.from_numpy(y[b]), device=device, dtype=dtype, scaler=scaler, clip=cfg.clip)
         run.step += 1; run.train_s += time.perf_counter() - t0
         run.run_loss.append(loss); run.real_tok += int(m.sum()); run.pad_tok += m.numel()
         bar.set_postfix(loss=f"{np.mean(run.run_loss[-20:]):.3f}")
