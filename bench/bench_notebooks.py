@@ -4,8 +4,8 @@
 
 Each notebook runs in a fresh kernel (nbclient, the engine behind `jupyter nbconvert --execute`), one
 after the other, with the mode set through DSEL_MODE and model caches already on disk. Per notebook
-the JSON records the wall seconds, the kernel's CPU seconds (user + system, all threads; read from
-/proc before the kernel exits), the load average before and after, and whether it ran without error.
+the JSON records the wall seconds, the kernel's CPU seconds (user + system, all threads, plus the worker processes
+it has waited for; read from /proc before the kernel exits), the load average before and after, and whether it ran without error.
 On a shared machine the wall time is inflated; the CPU seconds are the better estimate of the time
 on an idle 2-core machine (at most CPU / 2 when both cores are busy, at most CPU when one is).
 
@@ -30,9 +30,9 @@ def write_atomic(path: Path, data: bytes):
         raise
 
 def proc_cpu_seconds(pid: int) -> float:
-    "user + system CPU seconds of a live process (all its threads), from /proc/<pid>/stat."
+    "user + system CPU seconds of a live process (all its threads) and of its children it has waited for (e.g. a finished process pool), from /proc/<pid>/stat."
     f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
 
 def run_one(path: Path, mode: str, timeout: int) -> dict:
     "Execute one notebook in a fresh kernel; wall and CPU seconds, load, error (if any)."
