@@ -96,6 +96,8 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "rec_users":        dict(ci=300,    quick=None,   full=None),  # ch.7 recommendation: MovieLens users kept
     "rec_epochs":       dict(ci=6,      quick=20,     full=40),    # ch.7 recommendation: passes over all training interactions
     "fin_seeds":        dict(ci=6,      quick=12,     full=20),    # ch.7 finance: seeds of the recency experiment (cheap fits, small effects)
+    "router_ft_examples": dict(ci=64,   quick=512,    full=None),  # ch.7 service: questions the fine-tuned MiniLM router trains on (None: all)
+    "router_ft_epochs": dict(ci=1,      quick=4,      full=4),     # ch.7 service: epochs of the fine-tuned router
     "bench_docs":       dict(ci=2_000,  quick=100_000, full=1_000_000),
     "hall_entities":    dict(ci=160,    quick=300,    full=400),   # ch.6 synthetic people
     "hall_pretrain_steps": dict(ci=600, quick=2_000,    full=3_000), # ch.6 tiny-LM pre-training steps

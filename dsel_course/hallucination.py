@@ -16,9 +16,10 @@ from .synthworld import (ATTRIBUTES, IDK, PROBES, QUESTIONS, TinyGPT, WordTokeni
                                     next_token_answers, pad_token_ids, pretrain, probe_known, score_candidates, torch_threads, zipf_counts)
 
 # %% auto #0
-__all__ = ['answer_metrics', 'lab_config', 'build_lab', 'accuracy_by_frequency', 'fact_pools', 'sample_ft_set', 'qa_pairs',
-           'sft_loss', 'finetune', 'eval_facts', 'share_run', 'plot_share_runs', 'plot_fix', 'rival_rate',
-           'cached_by_value', 'slider_plot', 'share_result', 'plot_share_result', 'hf_encoders', 'hf_share_experiment']
+__all__ = ['answer_metrics', 'lab_config', 'build_lab', 'lab_summary', 'build_labs', 'accuracy_by_frequency', 'fact_pools',
+           'sample_ft_set', 'qa_pairs', 'sft_loss', 'finetune', 'eval_facts', 'share_run', 'plot_share_runs',
+           'plot_fix', 'rival_rate', 'cached_by_value', 'slider_plot', 'share_result', 'plot_share_result',
+           'hf_encoders', 'hf_share_experiment']
 
 # %% ../nbs/60_hallucination.ipynb #fc6c5e82
 from .metrics import calibration_error   # chapter 4's ECE (bins right-closed, like sklearn's calibration_curve)
@@ -73,9 +74,34 @@ def _build_lab(cfg, verbose, t0):
     known = probe_known(model, tok, world)
     lab = dict(cfg=cfg, world=world, counts=counts, corpus=corpus, docs=docs, tok=tok, model=model, losses=losses, known=known,
                seconds=time.time() - t0)
-    if verbose: print(f"{len(docs)} docs, {cfg['steps']} steps, final loss {np.mean(losses[-20:]):.2f}, "
-                      f"known {np.mean(known == 1):.0%} / unknown {np.mean(known == 0):.0%} of facts, {lab['seconds']:.0f} s")
+    if verbose: print(lab_summary(lab))
     return lab
+
+def lab_summary(lab:dict, # from build_lab
+               ) -> str:
+    "One line: documents, steps, final loss, shares of known / unknown facts, build seconds."
+    return (f"{len(lab['docs'])} docs, {lab['cfg']['steps']} steps, final loss {np.mean(lab['losses'][-20:]):.2f}, "
+            f"known {np.mean(lab['known'] == 1):.0%} / unknown {np.mean(lab['known'] == 0):.0%} of facts, {lab['seconds']:.0f} s")
+
+# %% ../nbs/60_hallucination.ipynb #9edacb45
+def build_labs(cfgs:list, # lab configs (from lab_config)
+               *,
+               workers:int|None=None, # processes; None: min(len(cfgs), CPU cores); 1: build here, one after the other
+               verbose:bool=True, # print each lab's one-line summary
+              ) -> list[dict]:
+    "Several labs at once, one process per core; equal to `[build_lab(c) for c in cfgs]` (seeded, single-threaded builds)."
+    import os, multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    if not cfgs: return []
+    workers = min(len(cfgs), os.cpu_count() or 1) if workers is None else int(workers)
+    if workers < 1: raise ValueError(f"workers must be >= 1, got {workers}: use 1 to build in this process")
+    if workers == 1 or len(cfgs) == 1: return [build_lab(c, verbose) for c in cfgs]
+    from dsel_course import hallucination as H   # workers import the exported function by name
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
+        labs = list(ex.map(H.build_lab, cfgs, [False] * len(cfgs)))
+    if verbose:
+        for lab in labs: print(lab_summary(lab))
+    return labs
 
 # %% ../nbs/60_hallucination.ipynb #7a40c0f9
 def accuracy_by_frequency(known:np.ndarray, # (n_entities, n_attrs) probe accuracy from probe_known

@@ -15,29 +15,18 @@ from ..core import DEFAULT_SEED, get_mode, size, cap
 from ..data import load_corpus, split_dataset
 from ..report import Report
 from .recsys import summarise
+from ..metrics import macro_f1          # chapter 4's macro-F1: one definition across the course
+from ..baseline import embed_features  # the course's one MiniLM embedding cache, keyed (encoder, max_length, text)
 
 # %% auto #0
-__all__ = ['AIRLINES', 'macro_f1', 'fit_router', 'tfidf_features', 'embed', 'trec_splits', 'router_scores', 'ConfidenceFilter',
-           'airline_splits', 'choose_threshold', 'retrieve', 'qa_base', 'fallback_eval', 'run_service_case',
-           'plot_service_case', 'step_service_case']
+__all__ = ['AIRLINES', 'ROUTER_FT', 'fit_router', 'tfidf_features', 'n_classes', 'trec_splits', 'router_scores',
+           'ConfidenceFilter', 'airline_splits', 'choose_threshold', 'retrieve', 'finetune_router', 'qa_base',
+           'fallback_eval', 'run_service_case', 'plot_service_case', 'step_service_case']
 
 # %% ../../nbs/70_cases_service.ipynb #b723f812
 # The selection protocol and registry: every choice of training rows goes through these.
 from ..selection import (Strategy, select, register, make_strategy, RandomSample, ExactDedup, ClassBalanced,
                                    audit_leakage, LeakageWarning)
-
-# %% ../../nbs/70_cases_service.ipynb #ae8e9b82
-def macro_f1(y_true, # gold class codes
-             y_pred, # predicted class codes
-            ) -> float:
-    "Mean over the classes present in `y_true` or `y_pred` of F1 = 2·TP / (2·TP + FP + FN)."
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape or y_true.ndim != 1: raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must be equal-length 1-d arrays")
-    f = []
-    for c in np.union1d(y_true, y_pred):
-        tp = np.sum((y_pred == c) & (y_true == c)); fp = np.sum((y_pred == c) & (y_true != c)); fn = np.sum((y_pred != c) & (y_true == c))
-        f.append(2 * tp / (2 * tp + fp + fn))
-    return float(np.mean(f))
 
 # %% ../../nbs/70_cases_service.ipynb #16dd9c3c
 def fit_router(X, # (n, d) features: sparse TF-IDF or dense embeddings
@@ -45,9 +34,10 @@ def fit_router(X, # (n, d) features: sparse TF-IDF or dense embeddings
                seed:int=DEFAULT_SEED, # the solver's seed
                C:float=4.0, # inverse L2 strength
               ):
-    "Multinomial logistic regression (the router's head)."
+    "Multinomial logistic regression (the router's head): `saga` on sparse features, `lbfgs` on dense ones."
+    from scipy.sparse import issparse
     from sklearn.linear_model import LogisticRegression
-    return LogisticRegression(C=C, max_iter=2000, random_state=seed).fit(X, y)
+    return LogisticRegression(C=C, max_iter=2000, solver="saga" if issparse(X) else "lbfgs", random_state=seed).fit(X, y)
 
 def tfidf_features(train_texts:list, # texts the vocabulary is fitted on
                    *others:list, # further text lists to transform with the same vocabulary
@@ -57,16 +47,11 @@ def tfidf_features(train_texts:list, # texts the vocabulary is fitted on
     v = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
     return [v.fit_transform(train_texts)] + [v.transform(o) for o in others]
 
-_EMB: dict = {}
-def embed(texts:list, # texts
-          model:str="minilm", # encoder alias
-         ) -> np.ndarray:
-    "MiniLM sentence embeddings (unit length), cached per text, so repeated texts and reruns cost nothing."
-    from dsel_course.models import embed_texts
-    new = [t for t in dict.fromkeys(texts) if (model, t) not in _EMB]
-    if new:
-        for t, v in zip(new, embed_texts(new, name=model, progress=False)): _EMB[(model, t)] = v
-    return np.stack([_EMB[(model, t)] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+def n_classes(ds:Dataset, # a split with a ClassLabel (or integer) label column
+             ) -> int:
+    "Number of classes the router is built for: the ClassLabel's names, else the largest code + 1."
+    f = ds.features["label"]
+    return len(f.names) if hasattr(f, "names") else int(max(ds["label"])) + 1
 
 # %% ../../nbs/70_cases_service.ipynb #7a87c67e
 def trec_splits(mode:str|None=None, # ci keeps `corpus_rows` lines of the raw file
@@ -82,15 +67,18 @@ def router_scores(sp:DatasetDict, # train / valid / test with text and label
                   seed:int=DEFAULT_SEED, # router seed
                   train_idx:np.ndarray|None=None, # rows of sp['train'] to train on (None: all)
                   routers:tuple=("tfidf", "minilm"), # which routers
+                  *,
+                  mode:str|None=None, # sizes the embeddings' max_length
                  ) -> dict:
     "Test macro-F1 of each router trained on (a selection of) the training split."
     tr = sp["train"] if train_idx is None else sp["train"].select(train_idx)
     xt, yt, xe, ye = tr["text"], np.array(tr["label"]), sp["test"]["text"], np.array(sp["test"]["label"])
-    out = {}
+    C, out = n_classes(sp["train"]), {}
     if "tfidf" in routers:
-        A, B = tfidf_features(xt, xe); out["tfidf"] = macro_f1(ye, fit_router(A, yt, seed).predict(B))
+        A, B = tfidf_features(xt, xe); out["tfidf"] = macro_f1(ye, fit_router(A, yt, seed).predict(B), C)
     if "minilm" in routers:
-        out["minilm"] = macro_f1(ye, fit_router(embed(xt), yt, seed).predict(embed(xe)))
+        emb = lambda t: embed_features(t, mode=mode)
+        out["minilm"] = macro_f1(ye, fit_router(emb(xt), yt, seed).predict(emb(xe)), C)
     return out
 
 # %% ../../nbs/70_cases_service.ipynb #1901a033
@@ -145,6 +133,25 @@ def retrieve(query_emb:np.ndarray, # (m, d) unit query vectors
     "Index of the nearest base question for each query (cosine similarity)."
     return np.argmax(query_emb @ base_emb.T, axis=1)
 
+# %% ../../nbs/70_cases_service.ipynb #3346607f
+ROUTER_FT = dict(max_length=32, batch_size=32, lr=1e-4)   # TREC questions are short: 32 tokens hold almost all of them
+
+def finetune_router(sp:DatasetDict, # train / valid / test with text and label
+                    seed:int=DEFAULT_SEED, # seeds the head, dropout and batch order
+                    train_idx:np.ndarray|None=None, # rows of sp['train'] to train on (None: all)
+                    *,
+                    mode:str|None=None, # sizes the epochs
+                    progress:bool=False, # tqdm bar over training steps
+                   ) -> dict:
+    "Fine-tune MiniLM end to end as the router (chapter 4's trainer, checkpoint chosen on validation); test macro-F1 and accuracy."
+    from dsel_course.training.trainer import train_classifier, evaluate
+    from dsel_course.models import load_tokenizer
+    tr = sp["train"] if train_idx is None else sp["train"].select(train_idx)
+    model, hist = train_classifier(tr, sp["valid"], "minilm", seed=seed, mode=mode, epochs=size("router_ft_epochs", mode),
+                                   progress=progress, **ROUTER_FT)
+    r = evaluate(model, load_tokenizer("minilm"), sp["test"], max_length=ROUTER_FT["max_length"], mode=mode)
+    return dict(macro_f1=float(r["macro_f1"]), accuracy=float(r["accuracy"]))
+
 # %% ../../nbs/70_cases_service.ipynb #2930d56d
 def qa_base(seed:int=DEFAULT_SEED, # which half of the deduplicated questions is the base
            ) -> tuple[Dataset, Dataset, Dataset]:
@@ -156,9 +163,11 @@ def qa_base(seed:int=DEFAULT_SEED, # which half of the deduplicated questions is
 
 def fallback_eval(sp:DatasetDict, # deduplicated TREC splits (in-scope)
                   seed:int=DEFAULT_SEED, # seed of the router and the Q&A split
+                  *,
+                  mode:str|None=None, # sizes the embeddings' max_length
                  ) -> dict:
     "MiniLM router + retrieval fallback: τ from validation; on test: routed share of TREC, fallback share of ChatterBot, end-to-end accuracy."
-    base, qv, qt = qa_base(seed)
+    base, qv, qt = qa_base(seed); embed = lambda t: embed_features(t, mode=mode)
     clf = fit_router(embed(sp["train"]["text"]), np.array(sp["train"]["label"]), seed)
     conf = lambda texts: clf.predict_proba(embed(texts)).max(1)
     tau, bal_v = choose_threshold(conf(sp["valid"]["text"]), conf(qv["text"]))
@@ -176,28 +185,33 @@ def run_service_case(mode:str|None=None, # run mode
                      budgets:tuple=(48, 96, 192, 384, 768), # training-set sizes of the budget curve
                      min_conf:float=0.7, # the crowd-label confidence threshold
                      progress:bool=True, # tqdm bar over seeds
+                     finetune:bool=True, # also fine-tune MiniLM as a third router (the slow part on a CPU)
                     ) -> dict:
-    "All four comparisons over seeds; returns DataFrames 'leakage', 'crowd', 'budget', 'fallback' (one row per seed and setting)."
+    "All five comparisons over seeds; returns DataFrames 'leakage', 'crowd', 'budget', 'fallback', 'finetune' (one row per seed and setting)."
     from tqdm.auto import tqdm
     mode = get_mode(mode); seeds = seeds or [DEFAULT_SEED + i for i in range(size("case_seeds", mode))]
-    out = {k: [] for k in ("leakage", "crowd", "budget", "fallback")}
+    out = {k: [] for k in ("leakage", "crowd", "budget", "fallback", "finetune")}
     for seed in tqdm(seeds, desc="service seeds", disable=not progress):
         sp = {}
         for data, dedup in (("raw split", False), ("dedup + audited", True)):
             sp[data] = trec_splits(mode, seed, dedup)
-            for r, f in router_scores(sp[data], seed).items(): out["leakage"].append(dict(seed=seed, data=data, router=r, macro_f1=f))
+            for r, f in router_scores(sp[data], seed, mode=mode).items(): out["leakage"].append(dict(seed=seed, data=data, router=r, macro_f1=f))
         ded = sp["dedup + audited"]
         ap = airline_splits(mode, seed); tr = ap["train"]
         keep = select(tr, ConfidenceFilter(min_conf), 1.0, seed=seed, diversity=False).indices
         for name, idx in (("all labels", None), (f"random, same size", select(tr, RandomSample(), len(keep), seed=seed, diversity=False).indices),
                           (f"confidence >= {min_conf}", keep)):
-            out["crowd"].append(dict(seed=seed, data=name, rows=len(tr) if idx is None else len(idx), **{f"macro_f1": router_scores(ap, seed, idx, ("tfidf",))["tfidf"]}))
+            out["crowd"].append(dict(seed=seed, data=name, rows=len(tr) if idx is None else len(idx), **{f"macro_f1": router_scores(ap, seed, idx, ("tfidf",), mode=mode)["tfidf"]}))
         for b in budgets:
             if b > len(ded["train"]): continue
             for sname, st in (("random", RandomSample()), ("class-balanced", ClassBalanced())):
                 idx = select(ded["train"], st, b, seed=seed, diversity=False).indices
-                for r, f in router_scores(ded, seed, idx).items(): out["budget"].append(dict(seed=seed, budget=b, strategy=sname, router=r, macro_f1=f))
-        out["fallback"].append(dict(seed=seed, **fallback_eval(ded, seed)))
+                for r, f in router_scores(ded, seed, idx, mode=mode).items(): out["budget"].append(dict(seed=seed, budget=b, strategy=sname, router=r, macro_f1=f))
+        out["fallback"].append(dict(seed=seed, **fallback_eval(ded, seed, mode=mode)))
+        b = cap(len(ded["train"]), "router_ft_examples", mode)     # the three routers on the same rows
+        idx = select(ded["train"], RandomSample(), b, seed=seed, diversity=False).indices
+        for r, f in router_scores(ded, seed, idx, mode=mode).items(): out["finetune"].append(dict(seed=seed, rows=b, router=r, macro_f1=f))
+        if finetune: out["finetune"].append(dict(seed=seed, rows=b, router="minilm fine-tuned", macro_f1=finetune_router(ded, seed, idx, mode=mode)["macro_f1"]))
     return {k: pd.DataFrame(v) for k, v in out.items()}
 
 # %% ../../nbs/70_cases_service.ipynb #a3226e80
@@ -226,7 +240,7 @@ def step_service_case(report:Report, # the tour's report
                       mode:str, # run mode
                      ):
     "TREC intent router: raw vs dedup split, crowd-label confidence filter, class-balance budget curve, retrieval fallback."
-    res = run_service_case(mode, progress=False)
+    res = run_service_case(mode, progress=False, finetune=False)   # the tour keeps to the cheap routers; the chapter fine-tunes
     lk = res["leakage"].groupby(["data", "router"])["macro_f1"].agg(["mean", "std"]).reset_index()
     report.add_table(lk, f"test macro-F1, mean and std over {res['leakage']['seed'].nunique()} seeds: the raw TREC split inflates the score")
     report.add_figure(plot_service_case(res), "data choices for an intent router: deduplication, confidence filtering, class balance")
