@@ -67,6 +67,9 @@ class NFKCNearDedup(NearDedup):
     "`NearDedup` on NFKC-normalised text: full-width and half-width forms of a character shingle alike."
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw); self.name = "NFKC+" + self.name
+    def texts(self, ds:Dataset) -> list[str]:
+        "The NFKC form of every row (what the streamed path shingles)."
+        return nfkc(texts_of(ds, self.text_col))
     def signatures(self, ds:Dataset) -> np.ndarray:
         "MinHash signatures of the NFKC form of every row."
         fn = functools.partial(_nfkc_minhash_batch, text_col=self.text_col, unit=self.unit, n=self.n, num_perm=self.num_perm)

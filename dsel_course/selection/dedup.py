@@ -279,6 +279,9 @@ class NearDedup(Strategy):
         self.threshold, self.unit, self.n, self.num_perm, self.bands, self.rows = threshold, unit, n, num_perm, bands, rows
         self.text_col, self.batch_size, self.num_proc, self.exact = text_col, batch_size, num_proc, exact
         self.name = f"NearDedup(J>={threshold},{unit}{n})"
+    def texts(self, ds:Dataset) -> list[str]:
+        "The texts that are shingled (a subclass that normalises them first overrides this)."
+        return texts_of(ds, self.text_col)
     def signatures(self, ds:Dataset) -> np.ndarray:
         "MinHash signatures of every row."
         fn = functools.partial(minhash_batch, text_col=self.text_col, unit=self.unit, n=self.n, num_perm=self.num_perm)
@@ -286,7 +289,7 @@ class NearDedup(Strategy):
     def drop_reasons(self, ds, seed=DEFAULT_SEED):
         "'near_duplicate' for every document that is not the first of its cluster."
         if self.num_proc is None or self.exact:
-            first = near_duplicate_of_texts(texts_of(ds, self.text_col), self.threshold, unit=self.unit, n=self.n, num_perm=self.num_perm,
+            first = near_duplicate_of_texts(self.texts(ds), self.threshold, unit=self.unit, n=self.n, num_perm=self.num_perm,
                                             bands=self.bands, rows=self.rows, exact=self.exact, batch_size=self.batch_size)
         else: first = near_duplicate_of(self.signatures(ds), self.threshold, self.bands, self.rows)
         return np.where(first == np.arange(len(ds)), "", "near_duplicate").astype(object)
