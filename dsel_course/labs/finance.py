@@ -18,7 +18,7 @@ from ..core import DEFAULT_SEED, get_mode, size, cap
 from ..data import load_corpus
 from ..report import Report
 from .recsys import summarise
-from .service import macro_f1
+from ..metrics import macro_f1   # chapter 4's macro-F1 (class codes 0..C-1)
 
 # %% auto #0
 __all__ = ['HAND_LABELS', 'TOPICS', 'PSI_ALARM', 'AUC_ALARM', 'lm_lexicon', 'weak_labels', 'load_headlines', 'hand_labels',
@@ -218,7 +218,7 @@ def recency_experiment(g:pd.DataFrame, # from load_headlines (with weak labels)
             for seed in seeds:
                 idx = select(ds, st, b, seed=seed, diversity=False).indices
                 m = fit_sentiment(pool["text"].iloc[idx], pool["weak"].to_numpy()[idx], seed)
-                rows.append(dict(budget=b, strategy=name, seed=seed, macro_f1=macro_f1(test["weak"].to_numpy(), m.predict(test["text"])),
+                rows.append(dict(budget=b, strategy=name, seed=seed, macro_f1=macro_f1(test["weak"].to_numpy() > 0, m.predict(test["text"]) > 0, 2),
                                  median_day=str(pool["date"].iloc[idx].median().date())))
     return pd.DataFrame(rows)
 
