@@ -14,20 +14,10 @@ Writes bench/results/notebooks-<mode>.json and .png atomically; an existing outp
 """
 import argparse, json, os, sys, tempfile, time, platform
 from pathlib import Path
+from dsel_course.data import write_atomic   # the library's atomic write (temp file in the same folder, then rename)
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_S = 180   # the course's goal: every notebook <= 3 minutes in quick mode on 2 cores
-
-def write_atomic(path: Path, data: bytes):
-    "Write `data` to `path` through a temporary file in the same folder and a rename."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f: f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
-        raise
 
 def proc_cpu_seconds(pid: int) -> float:
     "user + system CPU seconds of a live process (all its threads) and of its children it has waited for (e.g. a finished process pool), from /proc/<pid>/stat."
