@@ -18,7 +18,7 @@ from ..core import DEFAULT_SEED
 from .protocol import Strategy, register, texts_of
 
 # %% auto #0
-__all__ = ['AUG_OPS', 'n_changes', 'movable', 'random_swap', 'random_delete', 'synonym_replace', 'random_insert',
+__all__ = ['AUG_OPS', 'n_changes', 'movable', 'pick_words', 'random_swap', 'random_delete', 'synonym_replace', 'random_insert',
            'embedding_neighbours', 'augment_text', 'augment_dataset', 'AugmentAgreement', 'augment_probs']
 
 # %% ../../nbs/33_augment.ipynb #96dd22f9
@@ -42,14 +42,22 @@ def movable(words:list, # the words of a text
     import string
     return [i for i, x in enumerate(words) if x not in string.punctuation]
 
+def pick_words(words:list, # the words of a text
+               rng:np.random.Generator, # the seeded generator
+               aug_p:float, # share of words an operation changes
+              ) -> np.ndarray:
+    "The distinct positions an operation changes: n_changes(len(words), aug_p) of the `movable` ones, at random."
+    ok = movable(words)
+    return rng.choice(ok, min(len(ok), n_changes(len(words), aug_p)), replace=False)
+
 def random_swap(text:str, # a sentence (words split on white space)
                 rng:np.random.Generator, # the seeded generator
                 aug_p:float=0.1, # share of words moved
                ) -> str:
     "随机交换: n_changes(...) distinct words (not punctuation), each swapped in turn with its left or right neighbour, at random (the first word with the second, the last with the one before)."
-    w = text.split(); ok = movable(w)
+    w = text.split()
     if len(w) < 2: return text
-    for i in rng.choice(ok, min(len(ok), n_changes(len(w), aug_p)), replace=False):
+    for i in pick_words(w, rng, aug_p):
         j = 1 if i == 0 else i - 1 if i == len(w) - 1 else i + int(rng.choice([-1, 1]))
         w[i], w[j] = w[j], w[i]
     return " ".join(w)
@@ -59,9 +67,9 @@ def random_delete(text:str, # a sentence
                   aug_p:float=0.1, # share of words deleted
                  ) -> str:
     "随机删除: delete n_changes(...) distinct words, never punctuation (a one-word text is left as it is)."
-    w = text.split(); ok = movable(w)
+    w = text.split()
     if len(w) < 2: return text
-    drop = set(rng.choice(ok, min(len(ok), n_changes(len(w), aug_p)), replace=False).tolist())
+    drop = set(pick_words(w, rng, aug_p).tolist())
     return " ".join(x for i, x in enumerate(w) if i not in drop)
 
 def synonym_replace(text:str, # a sentence
