@@ -19,7 +19,8 @@ Measured in one run (single process unless stated; CPU seconds of this process, 
   package) on --dsir-ref-docs documents: docs/s of both and the Jaccard overlap of their top-k sets by log importance weight;
 - Gopher/C4-style rule filters (quality_reasons_batch): docs/s in one process, and with 2 forked processes;
 - scale (--scale): each scorer at each size in a fresh subprocess: CPU and wall seconds and peak resident memory
-  (getrusage maxrss of the child; it includes the synthesised documents, whose resident size is also given).
+  (the child's own VmHWM, reset after synthesis; it includes the synthesised documents, whose resident size is also given).
+  near-dup runs with `near_duplicate_of_texts`'s own batch size and signature budget (--batch is for DSIR and the rules).
 """
 import argparse, json, os, resource, subprocess, sys, tempfile, time, platform
 from pathlib import Path
@@ -269,8 +270,10 @@ def child(scorer, n, seed, batch):
     except OSError: hwm_reset = False
     if scorer == "near_dup":
         from dsel_course.selection.dedup import near_duplicate_of_texts
-        T = {}; first, wall = timed(lambda: near_duplicate_of_texts(docs, 0.5, batch_size=batch, timings=T), "x")
-        extra = dict(stage_cpu_s={k: round(v, 3) for k, v in T.items()}, **dedup_quality(first, kind))
+        T = {}; first, wall = timed(lambda: near_duplicate_of_texts(docs, 0.5, timings=T), "x")   # its own batch size and signature budget
+        kw = near_duplicate_of_texts.__kwdefaults__
+        extra = dict(stage_cpu_s={k: round(v, 3) for k, v in T.items()}, batch_size=kw["batch_size"], max_sig_bytes=kw["max_sig_bytes"],
+                     signatures_kept=n * 128 * 4 <= kw["max_sig_bytes"], **dedup_quality(first, kind))
     elif scorer == "dsir":
         from dsel_course.labs.pretrain import pretrain_pool
         from dsel_course.selection.protocol import texts_of

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['exact_hash_batch', 'first_occurrence', 'ExactDedup', 'fmix32', 'minhash_perms', 'minhash_signatures', 'shingle', 'band_key', 'pairs_from_band_keys', 'lsh_candidates', 'lsh_probability', 'near_duplicate_of', 'shingle_jaccard', 'near_duplicate_of_texts', 'minhash_batch', 'NearDedup']
+__all__ = ['exact_hash_batch', 'first_occurrence', 'ExactDedup', 'fmix32', 'minhash_perms', 'minhash_signatures', 'shingle', 'band_key', 'band_pairs', 'pairs_from_band_keys', 'lsh_candidates', 'lsh_probability', 'near_duplicate_of', 'shingle_jaccard', 'count_equal', 'sig_fingerprint', 'near_duplicate_of_texts', 'minhash_batch', 'NearDedup']
 
 # %% ../../nbs/30_select.ipynb #imp39941685
 import functools
@@ -117,28 +117,28 @@ def band_key(sigT:np.ndarray, # (num_perm, n_docs) signatures, one contiguous ro
         key ^= sigT[c]; fmix64_inplace(key, tmp)
     return key
 
+def band_pairs(key:np.ndarray, # one band's key of each document (unsigned ints)
+               key_bits:int=64, # bits of each key that are used (32 for uint32 keys)
+              ) -> np.ndarray:
+    "Pairs (leader, member) sharing this band's key, packed as leader*n + member (uint64); the leader is the bucket's smallest index."
+    n = len(key); bits = max(1, int(n - 1).bit_length()); sh = np.uint64(bits)
+    if bits > 32: raise ValueError(f"{n} documents: at most 2**32 per call; split the corpus")
+    packed = np.asarray(key).astype(np.uint64)   # pack (the key's top bits, index) into one uint64: one plain sort, no argsort
+    if key_bits + bits > 64: packed >>= np.uint64(key_bits + bits - 64)
+    packed <<= sh; packed |= np.arange(n, dtype=np.uint64); packed.sort()
+    hk = packed >> sh; new = np.empty(n, bool); new[:1] = True; np.not_equal(hk[1:], hk[:-1], out=new[1:]); del hk
+    packed &= np.uint64((1 << bits) - 1)   # now the indices; within a bucket they come sorted: the first is the leader
+    starts, member = np.flatnonzero(new), np.flatnonzero(~new)   # bucket starts (their leaders) and the other members
+    leader = packed[starts[np.searchsorted(starts, member, "right") - 1]]
+    return leader * np.uint64(n) + packed[member]
+
 def pairs_from_band_keys(keys, # iterable of per-band key arrays (unsigned ints), each of length n
                          n:int, # number of documents
                          key_bits:int=64, # bits of each key that are used (32 for uint32 keys)
                         ) -> np.ndarray:
-    "Unique pairs (leader, member) of documents sharing a key in some band; the leader is the bucket's smallest index."
-    bits = max(1, int(n - 1).bit_length())
-    if bits > 32: raise ValueError(f"{n} documents: at most 2**32 per call; split the corpus")
-    sh, mask = np.uint64(bits), np.uint64((1 << bits) - 1)
-    idx = np.arange(n, dtype=np.uint64); packed = np.empty(n, np.uint64); new = np.empty(n, bool); out = []
-    for key in keys:   # pack (the key's top bits, index) into one uint64: one plain sort, no argsort
-        k = np.asarray(key).astype(np.uint64)
-        if key_bits + bits > 64: k = k >> np.uint64(key_bits + bits - 64)
-        np.left_shift(k, sh, out=packed); packed |= idx; packed.sort()
-        hk = packed >> sh
-        new[0] = True; np.not_equal(hk[1:], hk[:-1], out=new[1:])
-        if new.all(): continue
-        order = (packed & mask).astype(np.int64)   # within a bucket, indices come sorted: the first is the leader
-        leader = order[np.flatnonzero(new)][np.cumsum(new) - 1]
-        out.append(leader[~new] * n + order[~new])
-    if not out: return np.zeros((0, 2), np.int64)
-    u = np.unique(np.concatenate(out))
-    return np.stack([u // n, u % n], 1)
+    "Unique pairs (leader, member) of documents sharing a key in some band, as an (m, 2) int64 array."
+    u = np.unique(np.concatenate([band_pairs(k, key_bits) for k in keys] or [np.zeros(0, np.uint64)]))
+    return np.stack([u // np.uint64(max(n, 1)), u % np.uint64(max(n, 1))], 1).astype(np.int64)
 
 def lsh_candidates(sig:np.ndarray, # (n_docs, num_perm) MinHash signatures
                    bands:int=32, # number of bands b (num_perm must be >= bands*rows)
@@ -201,6 +201,22 @@ def shingle_jaccard(texts:Sequence[str], # documents
     inter = np.bincount((packed[1:][dup] >> np.uint64(40)).astype(np.int64), minlength=m)
     return inter / np.maximum(size[a] + size[b] - inter, 1)
 
+def count_equal(S:np.ndarray, # (n_docs, width) one row per document: signatures, or their fingerprints
+                a:np.ndarray, # first document of each pair
+                b:np.ndarray, # second document of each pair
+                step:int=1 << 16, # pairs compared at once (bounds the memory of the gathered rows)
+               ) -> np.ndarray:
+    "For each pair, the number of positions where rows a and b of S are equal (compared in blocks)."
+    out = np.empty(len(a), np.int64)
+    for s in range(0, len(a), step): out[s:s + step] = (S[a[s:s + step]] == S[b[s:s + step]]).sum(1)
+    return out
+
+def sig_fingerprint(sig:np.ndarray, # uint32 signatures
+                   ) -> np.ndarray:
+    "One byte per value (the xor of its four bytes): equal values give equal bytes, so equal bytes over-count equal values."
+    x = sig ^ (sig >> np.uint32(16)); x ^= x >> np.uint32(8)
+    return x.astype(np.uint8)
+
 def near_duplicate_of_texts(texts:Sequence[str], # documents
                             threshold:float=0.5, # keep an edge if the estimated Jaccard is >= this
                             *, unit:str="char", # shingle unit
@@ -210,38 +226,37 @@ def near_duplicate_of_texts(texts:Sequence[str], # documents
                             rows:int=4, # LSH rows per band
                             seed:int=1, # permutation seed
                             exact:bool=False, # also require the exact shingle Jaccard >= threshold
-                            batch_size:int=50_000, # documents shingled and hashed at once
-                            max_sig_bytes:int=1 << 29, # keep all signatures if they fit in this, else recompute those of candidates
+                            batch_size:int=20_000, # documents shingled and hashed at once (their shingles are the largest temporary)
+                            max_sig_bytes:int=1 << 26, # keep all signatures if they fit in this (64 MB), else one byte per value
                             timings:dict|None=None, # if given, CPU seconds per stage are added to it
                            ) -> np.ndarray:
-    "`near_duplicate_of` from texts, streamed in batches: memory is 128 bytes of band keys per document plus one batch."
+    "`near_duplicate_of` from texts, streamed: 128 bytes of band keys per document, and its signature or a 128-byte fingerprint."
     import time
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     N, T = len(texts), (timings if timings is not None else {})
     def tick(k, t0): t1 = time.process_time(); T[k] = T.get(k, 0.0) + t1 - t0; return t1
+    def sigs_of(idx): return minhash_signatures(shingle([texts[i] for i in idx], unit, n), num_perm, seed)
     if bands * rows > num_perm: raise ValueError(f"bands*rows = {bands*rows} exceeds num_perm = {num_perm}: use fewer bands or rows")
-    keys = np.empty((bands, N), np.uint32)
-    sigs = np.empty((N, num_perm), np.uint32) if N * num_perm * 4 <= max_sig_bytes else None
+    keep = N * num_perm * 4 <= max_sig_bytes   # else keep one byte per value and confirm the pairs that pass
+    keys = [np.empty(N, np.uint32) for _ in range(bands)]; S = np.empty((N, num_perm), np.uint32 if keep else np.uint8)
     for s in range(0, N, batch_size):
         t0 = time.process_time(); sh = shingle(texts[s:s + batch_size], unit, n); t0 = tick("shingle", t0)
         sg = minhash_signatures(sh, num_perm, seed); t0 = tick("signature", t0); del sh
         sgT = np.ascontiguousarray(sg.T)
-        for b in range(bands): keys[b, s:s + len(sg)] = band_key(sgT, b, rows) >> np.uint64(32)
-        if sigs is not None: sigs[s:s + len(sg)] = sg
+        for b in range(bands): keys[b][s:s + len(sg)] = band_key(sgT, b, rows) >> np.uint64(32)
+        S[s:s + len(sg)] = sg if keep else sig_fingerprint(sg)
         tick("band_keys", t0)
-    t0 = time.process_time()
-    pairs = pairs_from_band_keys(keys, N, key_bits=32); del keys; t0 = tick("band_sort", t0)
-    if sigs is None:   # recompute the signatures of the documents in some candidate pair
-        inv = np.unique(pairs)
-        sigs = np.concatenate([minhash_signatures(shingle([texts[i] for i in inv[s:s + batch_size]], unit, n), num_perm, seed)
-                               for s in range(0, len(inv), batch_size)] or [np.zeros((0, num_perm), np.uint32)])
-        p = np.searchsorted(inv, pairs); t0 = tick("recompute", t0)
-    else: p = pairs
-    ok = np.zeros(len(p), bool); step = 1 << 18
-    for s in range(0, len(p), step):
-        q = p[s:s + step]; ok[s:s + step] = (sigs[q[:, 0]] == sigs[q[:, 1]]).mean(1) >= threshold
-    e = pairs[ok]; del sigs; t0 = tick("verify", t0)
+    t0, e, Nu = time.process_time(), [], np.uint64(max(N, 1))
+    for b in range(bands):   # band by band: its pairs are verified at once, so the whole candidate list never exists
+        p = band_pairs(keys[b], key_bits=32); keys[b] = None; t0 = tick("band_sort", t0)
+        e.append(p[count_equal(S, p // Nu, p % Nu) / num_perm >= threshold]); del p; t0 = tick("verify", t0)
+    del S, keys
+    e = np.unique(np.concatenate(e)); e = np.stack([e // Nu, e % Nu], 1).astype(np.int64)
+    if not keep and len(e):   # confirm on the signatures, recomputed for the documents of these pairs only
+        u, inv = np.unique(e, return_inverse=True); inv = inv.reshape(e.shape)
+        su = np.concatenate([sigs_of(u[s:s + batch_size]) for s in range(0, len(u), batch_size)])
+        e = e[count_equal(su, inv[:, 0], inv[:, 1]) / num_perm >= threshold]; del su; t0 = tick("recompute", t0)
     if exact and len(e): e = e[shingle_jaccard(texts, e, unit, n) >= threshold]; t0 = tick("exact", t0)
     g = coo_matrix((np.ones(len(e), np.int8), (e[:, 0], e[:, 1])), shape=(N, N))
     _, lab = connected_components(g, directed=False)
