@@ -90,6 +90,7 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "batch_size":       dict(ci=16,     quick=32,     full=32),
     "max_length":       dict(ci=64,     quick=128,    full=256),
     "embed_examples":   dict(ci=256,    quick=4_000,  full=None),  # texts embedded with MiniLM
+    "concept_embed":    dict(ci=48,     quick=400,    full=2_000), # ch.1 diversity: texts embedded per corpus (five corpora)
     "lm_examples":      dict(ci=8,      quick=64,     full=512),   # texts scored by the causal LM
     "seeds":            dict(ci=1,      quick=3,      full=5),     # repeats for mean +- std
     "case_seeds":       dict(ci=3,      quick=3,      full=5),     # ch.7 case studies: repeats for mean +- std (>= 3 even in ci)
