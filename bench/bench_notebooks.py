@@ -24,8 +24,8 @@ def proc_cpu_seconds(pid: int) -> float:
     f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
 
-def run_one(path: Path, mode: str, timeout: int) -> dict:
-    "Execute one notebook in a fresh kernel; wall and CPU seconds, load, error (if any)."
+def run_one(path: Path, mode: str, timeout: int, keep: Path | None = None) -> dict:
+    "Execute one notebook in a fresh kernel; wall and CPU seconds, load, error (if any); with `keep`, the executed notebook is written there."
     import nbformat
     from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
@@ -41,6 +41,7 @@ def run_one(path: Path, mode: str, timeout: int) -> dict:
             if pid: cpu = proc_cpu_seconds(pid)
     except Exception as e: err = err or f"{type(e).__name__}: {e}"
     finally:
+        if keep is not None: keep.mkdir(parents=True, exist_ok=True); nbformat.write(nb, str(keep / f"{path.stem}.{mode}.ipynb"))
         if env_before is None: os.environ.pop("DSEL_MODE", None)
         else: os.environ["DSEL_MODE"] = env_before
     return dict(notebook=path.stem, mode=mode, wall_s=round(time.perf_counter() - t0, 1), cpu_s=round(cpu, 1),
@@ -65,6 +66,7 @@ def main(argv=None):
     p.add_argument("--out", default=str(ROOT / "bench" / "results"))
     p.add_argument("--timeout", type=int, default=3600, help="per-cell timeout in seconds")
     p.add_argument("--force", action="store_true", help="replace an existing output")
+    p.add_argument("--keep-outputs", default=None, help="folder to write each executed notebook to (to read the numbers it printed)")
     a = p.parse_args(argv)
     out = Path(a.out) / f"notebooks-{a.mode}.json"
     if out.exists() and not a.force: sys.exit(f"{out} exists: pass --force to replace it")
@@ -76,7 +78,7 @@ def main(argv=None):
     from tqdm.auto import tqdm
     rows = []
     for nb in tqdm(nbs, desc=f"notebooks ({a.mode})", unit="nb"):
-        rows.append(run_one(nb, a.mode, a.timeout)); print(json.dumps(rows[-1]), flush=True)
+        rows.append(run_one(nb, a.mode, a.timeout, Path(a.keep_outputs) if a.keep_outputs else None)); print(json.dumps(rows[-1]), flush=True)
     keep = []
     if a.only and out.exists():   # keep the other notebooks' rows of an earlier run
         keep = [r for r in json.loads(out.read_text())["rows"] if r["notebook"] not in set(a.only)]

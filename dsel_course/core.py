@@ -98,7 +98,8 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "rec_epochs":       dict(ci=6,      quick=20,     full=40),    # ch.7 recommendation: passes over all training interactions
     "fin_seeds":        dict(ci=6,      quick=12,     full=20),    # ch.7 finance: seeds of the recency experiment (cheap fits, small effects)
     "router_ft_examples": dict(ci=64,   quick=512,    full=None),  # ch.7 service: questions the fine-tuned MiniLM router trains on (None: all)
-    "router_ft_epochs": dict(ci=1,      quick=4,      full=4),     # ch.7 service: epochs of the fine-tuned router
+    "router_ft_epochs": dict(ci=1,      quick=3,      full=4),     # ch.7 service: epochs of the fine-tuned router
+    "router_ft_valid":  dict(ci=64,     quick=256,    full=None),  # ch.7 service: validation questions that choose the fine-tuned router's checkpoint
     "bench_docs":       dict(ci=2_000,  quick=100_000, full=1_000_000),
     "hall_entities":    dict(ci=160,    quick=300,    full=400),   # ch.6 synthetic people
     "hall_pretrain_steps": dict(ci=600, quick=2_000,    full=3_000), # ch.6 tiny-LM pre-training steps
@@ -125,8 +126,8 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     # 42_peft (ch.4 parameter-efficient fine-tuning and hyper-parameter search):
     "peft_train":       dict(ci=48,     quick=200,    full=2_000), # ch.4 PEFT table: training examples per run
     "peft_eval":        dict(ci=16,     quick=200,    full=2_000), # ch.4 PEFT table: validation and test examples
-    "peft_epochs":      dict(ci=1,      quick=2,      full=3),     # ch.4 PEFT table: passes over the training examples
-    "peft_seeds":       dict(ci=1,      quick=2,      full=3),     # ch.4 PEFT table: repeats for mean +- std
+    "peft_epochs":      dict(ci=1,      quick=1,      full=3),     # ch.4 PEFT table: passes over the training examples
+    "peft_seeds":       dict(ci=1,      quick=1,      full=3),     # ch.4 PEFT table: repeats for mean +- std
     "hp_examples":      dict(ci=400,    quick=3_000,  full=None),  # ch.4 hyper-parameter search: sentences embedded with MiniLM
     "hp_budget_max":    dict(ci=120,    quick=1_000,  full=4_000), # ch.4 hyper-parameter search: the largest training budget
     "hp_folds":         dict(ci=3,      quick=5,      full=5),     # ch.4 hyper-parameter search: folds of the cross-validation

@@ -37,7 +37,9 @@ def fit_router(X, # (n, d) features: sparse TF-IDF or dense embeddings
     "Multinomial logistic regression (the router's head): `saga` on sparse features, `lbfgs` on dense ones."
     from scipy.sparse import issparse
     from sklearn.linear_model import LogisticRegression
-    return LogisticRegression(C=C, max_iter=2000, solver="saga" if issparse(X) else "lbfgs", random_state=seed).fit(X, y)
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1):   # small dense products: BLAS threads cost more than they save (15x on 10k embeddings)
+        return LogisticRegression(C=C, max_iter=2000, solver="saga" if issparse(X) else "lbfgs", random_state=seed).fit(X, y)
 
 def tfidf_features(train_texts:list, # texts the vocabulary is fitted on
                    *others:list, # further text lists to transform with the same vocabulary
@@ -134,7 +136,8 @@ def retrieve(query_emb:np.ndarray, # (m, d) unit query vectors
     return np.argmax(query_emb @ base_emb.T, axis=1)
 
 # %% ../../nbs/70_cases_service.ipynb #3346607f
-ROUTER_FT = dict(max_length=32, batch_size=32, lr=1e-4)   # TREC questions are short: 32 tokens hold almost all of them
+ROUTER_FT = dict(max_length=32, batch_size=32, lr=2e-4)   # TREC questions are short: 32 tokens hold almost all of them
+# lr: 2e-4 against 1e-4 on the validation split (seed 43, 3 epochs): valid accuracy 0.871 vs 0.766; 1e-4 leaves the training loss at 1.3
 
 def finetune_router(sp:DatasetDict, # train / valid / test with text and label
                     seed:int=DEFAULT_SEED, # seeds the head, dropout and batch order
@@ -147,7 +150,9 @@ def finetune_router(sp:DatasetDict, # train / valid / test with text and label
     from dsel_course.training.trainer import train_classifier, evaluate
     from dsel_course.models import load_tokenizer
     tr = sp["train"] if train_idx is None else sp["train"].select(train_idx)
-    model, hist = train_classifier(tr, sp["valid"], "minilm", seed=seed, mode=mode, epochs=size("router_ft_epochs", mode),
+    nv = cap(len(sp["valid"]), "router_ft_valid", mode)   # the checkpoint is chosen on a seeded sample of the validation split
+    va = sp["valid"].select(np.sort(np.random.default_rng(seed).permutation(len(sp["valid"]))[:nv]))
+    model, hist = train_classifier(tr, va, "minilm", seed=seed, mode=mode, epochs=size("router_ft_epochs", mode),
                                    progress=progress, **ROUTER_FT)
     r = evaluate(model, load_tokenizer("minilm"), sp["test"], max_length=ROUTER_FT["max_length"], mode=mode)
     return dict(macro_f1=float(r["macro_f1"]), accuracy=float(r["accuracy"]))
