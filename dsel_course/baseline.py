@@ -11,7 +11,7 @@ Docs: https://dsel-course.github.io/dsel-course/baseline.html.md"""
 from __future__ import annotations
 from typing import Sequence
 import numpy as np
-from .core import DEFAULT_SEED, size
+from .core import DEFAULT_SEED, size, one_blas_thread, as_list
 
 # %% auto #0
 __all__ = ['check_texts_labels', 'tfidf_lr', 'oof_proba', 'embed_features', 'fit_predict_lr']
@@ -44,11 +44,10 @@ def tfidf_lr(texts, # training texts
     from sklearn.pipeline import make_pipeline
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_limits
     texts, y = check_texts_labels(texts, labels)
     m = make_pipeline(TfidfVectorizer(ngram_range=tuple(ngram_range), sublinear_tf=True, max_features=max_features),
                       LogisticRegression(C=C, solver=solver, max_iter=max_iter, random_state=seed))
-    with threadpool_limits(limits=1): return m.fit(texts, y)
+    with one_blas_thread(): return m.fit(texts, y)
 
 # %% ../nbs/04_baseline.ipynb #50f245f9
 def oof_proba(X, # texts (features="tfidf") or an (n, d) feature matrix, dense or sparse (features="given")
@@ -66,7 +65,6 @@ def oof_proba(X, # texts (features="tfidf") or an (n, d) feature matrix, dense o
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from threadpoolctl import threadpool_limits
     if features not in ("tfidf", "given"): raise ValueError(f"features must be 'tfidf' or 'given', got {features!r}")
     if not isinstance(folds, (int, np.integer)) or isinstance(folds, bool) or folds < 2: raise ValueError(f"folds must be an int >= 2, got {folds!r}")
     if features == "tfidf": X, y = check_texts_labels(X, y)
@@ -78,7 +76,7 @@ def oof_proba(X, # texts (features="tfidf") or an (n, d) feature matrix, dense o
     if counts.min() < folds: raise ValueError(f"the smallest class has {counts.min()} examples, fewer than folds={folds}: use fewer folds or more data")
     lr = LogisticRegression(C=C, max_iter=max_iter, random_state=seed)
     model = make_pipeline(TfidfVectorizer(ngram_range=tuple(ngram_range), sublinear_tf=True), lr) if features == "tfidf" else lr
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         return cross_val_predict(model, X, y, cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed), method="predict_proba")
 
 # %% ../nbs/04_baseline.ipynb #c2d30fa2
@@ -93,7 +91,7 @@ def embed_features(texts:Sequence[str], # texts to embed
     "(n, d) float32 sentence embeddings; each distinct (encoder, max_length, text) is embedded once per process."
     from dsel_course.models import embed_texts
     if isinstance(texts, str): raise TypeError("texts must be a list of str, not one str: wrap it as [text]")
-    texts = list(texts); L = int(max_length or size("max_length", mode))
+    texts = as_list(texts); L = int(max_length or size("max_length", mode))
     todo = [t for t in dict.fromkeys(texts) if (name, L, t) not in _EMB_CACHE]
     if todo:
         for t, v in zip(todo, embed_texts(todo, name=name, max_length=L, progress=len(todo) > 2_000)): _EMB_CACHE[(name, L, t)] = v
@@ -111,8 +109,7 @@ def fit_predict_lr(Xtr, # training features (n, d), dense or sparse
                   ) -> np.ndarray:
     "Logistic-regression predictions for `Xte`; a one-class training set predicts its class."
     from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_limits
     ytr = np.asarray(ytr)
     if Xtr.shape[0] != len(ytr): raise ValueError(f"{Xtr.shape[0]} feature rows but {len(ytr)} labels: pass one label per row")
     if len(np.unique(ytr)) < 2: return np.full(Xte.shape[0], ytr[0])
-    with threadpool_limits(limits=1): return LogisticRegression(C=C, max_iter=max_iter, random_state=seed).fit(Xtr, ytr).predict(Xte)
+    with one_blas_thread(): return LogisticRegression(C=C, max_iter=max_iter, random_state=seed).fit(Xtr, ytr).predict(Xte)

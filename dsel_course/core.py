@@ -15,8 +15,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['DEFAULT_SEED', 'MODES', 'SIZES', 'REPORT_PACKAGES', 'set_seed', 'get_device', 'on_colab_gpu', 'get_mode', 'run_mode',
-           'size', 'trace_sizes', 'cap', 'pkg_version', 'env_report', 'OfflineError', 'hub_online', 'require_hub',
-           'hub_stand_ins', 'hub_stand_in']
+           'size', 'trace_sizes', 'cap', 'pkg_version', 'env_report', 'as_list', 'one_blas_thread', 'OfflineError',
+           'hub_online', 'require_hub', 'hub_stand_ins', 'hub_stand_in']
 
 # %% ../nbs/00_core.ipynb #225dd813
 DEFAULT_SEED = 42
@@ -190,6 +190,21 @@ def env_report(mode:str|None=None, # a mode; None uses get_mode()
               + (f" ({r['gpu']})" if r['gpu'] else "") + f" | python {r['python']} | threads {r['torch_threads']}")
         print("  " + ", ".join(f"{k} {v}" for k, v in r["packages"].items() if k != "dsel-course" and v))
     return r
+
+# %% ../nbs/00_core.ipynb #28897b48
+def as_list(xs, # a list, tuple, numpy array, pandas Series or a `datasets` Column
+           ) -> list:
+    "`xs` as a Python list, read in one piece (a `datasets` Column is sliced through Arrow, not iterated row by row)."
+    if isinstance(xs, str): raise TypeError("expected a sequence of values, got one str: wrap it as [text]")
+    if isinstance(xs, list): return xs
+    if hasattr(xs, "tolist"): return xs.tolist()   # numpy arrays, pandas Series
+    if type(xs).__name__ == "Column" and hasattr(xs, "source"): return xs[:]   # datasets >= 4: one Arrow read
+    return list(xs)
+
+def one_blas_thread():
+    "A context manager that pins BLAS (OpenBLAS / MKL) to one thread: use it around small scikit-learn fits."
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=1)
 
 # %% ../nbs/00_core.ipynb #5f778399
 class OfflineError(RuntimeError):

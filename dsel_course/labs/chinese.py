@@ -14,7 +14,7 @@ import math, unicodedata
 from typing import Sequence
 import numpy as np, pandas as pd
 from datasets import Dataset
-from ..core import DEFAULT_SEED, cap
+from ..core import DEFAULT_SEED, cap, one_blas_thread
 from ..concepts import exact_duplicate_rate
 from ..baseline import oof_proba
 # Selection code comes in through this one cell: strategies by registry name (make_strategy), the protocol,
@@ -245,12 +245,11 @@ def noise_table(X, # (n, d) features
                 seed:int=DEFAULT_SEED, # flips and folds
                ) -> pd.DataFrame:
     "Per flip rate: rows flagged by confident learning, precision and recall of the flags against the flipped rows."
-    from threadpoolctl import threadpool_limits
     rows = []
     for r in rates:
         flipped = np.zeros(len(y), bool); flipped[np.random.default_rng(seed).choice(len(y), int(round(r * len(y))), replace=False)] = True
         yn = np.where(flipped, 1 - y, y)
-        with threadpool_limits(limits=1): P = oof_proba(X, yn, features="given", seed=seed)
+        with one_blas_thread(): P = oof_proba(X, yn, features="given", seed=seed)
         f = find_label_issues(yn, P)
         rows.append(dict(rate=r, flagged=int(f.sum()), precision=float(flipped[f].mean()) if f.any() else 0.0,
                          recall=float(f[flipped].mean()), oof_accuracy=float((P.argmax(1) == yn).mean())))
@@ -265,16 +264,15 @@ def noise_budget_curve(X, # (n, d) features
                       ) -> pd.DataFrame:
     "Test accuracy of logistic regression on random vs. confident-learning-cleaned training subsets, per budget."
     from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_limits
     rng = np.random.default_rng(seed); n = len(y); te = np.zeros(n, bool); te[rng.choice(n, int(0.3 * n), replace=False)] = True
     tr = np.flatnonzero(~te); yn = y[tr].copy(); f = rng.choice(len(tr), int(round(flip * len(tr))), replace=False); yn[f] = 1 - yn[f]
-    with threadpool_limits(limits=1): P = oof_proba(X[tr], yn, features="given", seed=seed)
+    with one_blas_thread(): P = oof_proba(X[tr], yn, features="given", seed=seed)
     ds = Dataset.from_dict({"text": [""] * len(tr), "label": yn.tolist(), "oof_probs": P.tolist()})
     rows = []
     for b in budgets:
         for name, st in (("random", make_strategy("random")), ("label-noise filter", Pipeline([make_strategy("label_noise"), make_strategy("random")]))):
             idx = select(ds, st, min(1.0, b), seed=seed, diversity=False).indices
-            with threadpool_limits(limits=1): m = LogisticRegression(max_iter=1000).fit(X[tr[idx]], yn[idx])
+            with one_blas_thread(): m = LogisticRegression(max_iter=1000).fit(X[tr[idx]], yn[idx])
             rows.append(dict(budget=b, strategy=name, n_train=len(idx), accuracy=float((m.predict(X[te]) == y[te]).mean())))
     return pd.DataFrame(rows)
 
@@ -287,6 +285,5 @@ def cv_accuracy(X, # (n, d) features
     "Mean stratified k-fold accuracy of a logistic regression."
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
-    from threadpoolctl import threadpool_limits
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         return float(cross_val_score(LogisticRegression(max_iter=1000), X, y, cv=StratifiedKFold(folds, shuffle=True, random_state=seed)).mean())

@@ -14,7 +14,7 @@ import re, time, hashlib
 from pathlib import Path
 import numpy as np, pandas as pd
 from datasets import Dataset
-from ..core import DEFAULT_SEED, get_mode, size, cap
+from ..core import DEFAULT_SEED, get_mode, size, cap, one_blas_thread
 from ..data import load_corpus
 from ..report import Report
 from .recsys import summarise
@@ -95,9 +95,8 @@ def fit_sentiment(texts:list, # training headlines
     from sklearn.pipeline import make_pipeline
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_limits
     if len(set(np.asarray(y).tolist())) < 2: raise ValueError("fit_sentiment needs both classes in y: select more rows")
-    with threadpool_limits(limits=1):   # small products: BLAS threads cost more than they save
+    with one_blas_thread():   # small products: BLAS threads cost more than they save
         return make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
                              LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced", random_state=seed)).fit(list(texts), y)
 
@@ -157,8 +156,7 @@ def domain_auc(ref_texts:list, # texts of the reference window
     X = list(ref_texts) + list(texts); y = np.r_[np.zeros(len(ref_texts)), np.ones(len(texts))]
     from sklearn.pipeline import make_pipeline
     m = make_pipeline(TfidfVectorizer(min_df=2), LogisticRegression(max_iter=1000))
-    from threadpoolctl import threadpool_limits
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         s = cross_val_predict(m, X, y, cv=StratifiedKFold(5, shuffle=True, random_state=seed), method="predict_proba")[:, 1]
     return float(roc_auc_score(y, s))
 

@@ -13,7 +13,7 @@ import pandas as pd
 from datasets import Dataset
 from ..baseline import embed_features, fit_predict_lr, oof_proba
 from ..concepts import roc_auc
-from ..core import DEFAULT_SEED, cap, size
+from ..core import DEFAULT_SEED, cap, size, one_blas_thread
 from ..data import load_corpus
 from ..selection.noise import find_label_issues
 from ..selection.protocol import select
@@ -41,7 +41,6 @@ def loo_lab(pool:Dataset, # valuation_pool(...)
     "Leave-one-out values and LOO-CV on a small training set with planted flips; KNN-Shapley and 5-fold CV beside them."
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
-    from threadpoolctl import threadpool_limits
     import time
     X, y = np.asarray(pool["embedding"], np.float64), np.asarray(pool["label"])
     n, m = size("loo_train", mode), size("loo_valid", mode)
@@ -51,7 +50,7 @@ def loo_lab(pool:Dataset, # valuation_pool(...)
     ytr = np.where(flipped, 1 - y[tr], y[tr])
     loo = leave_one_out(X[tr], ytr, X[va], y[va], seed=seed, progress=progress)
     t0 = time.perf_counter()
-    with threadpool_limits(limits=1):   # one thread, as leave_one_out fits: the two times compare fits, not thread start-up
+    with one_blas_thread():   # one thread, as leave_one_out fits: the two times compare fits, not thread start-up
         cv5 = cross_val_score(LogisticRegression(tol=1e-8, max_iter=10_000, random_state=seed), X[tr], ytr,
                               cv=StratifiedKFold(5, shuffle=True, random_state=seed)).mean()
     t5 = time.perf_counter() - t0

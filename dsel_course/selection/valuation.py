@@ -12,7 +12,7 @@ import numpy as np
 import time
 from itertools import combinations
 from math import comb
-from ..core import DEFAULT_SEED
+from ..core import DEFAULT_SEED, one_blas_thread
 from .balance import labels_of
 from .embedding import embeddings_of, unit_rows
 from .protocol import Strategy, register
@@ -30,7 +30,6 @@ def leave_one_out(Xtr:np.ndarray, # (n, d) training features
                  ) -> dict:
     "Leave-one-out (留一法) with logistic regression: n + 1 fits. Returns value (U(D) - U(D without i), U = mean validation log-likelihood), loo_pred (each row predicted by the model fitted without it), full_utility, fits, seconds."
     from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_limits
     from tqdm.auto import tqdm
     Xtr, Xval, ytr, yval = np.asarray(Xtr), np.asarray(Xval), np.asarray(ytr), np.asarray(yval)
     n = len(ytr)
@@ -42,7 +41,7 @@ def leave_one_out(Xtr:np.ndarray, # (n, d) training features
         return float(np.mean(np.log(np.clip(p, 1e-12, None))))
     t0, rows = time.perf_counter(), np.arange(n)
     value, pred = np.empty(n), np.empty(n, ytr.dtype)
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         full = utility(fit(rows))
         for i in tqdm(range(n), desc="leave-one-out refits", disable=not progress):
             m = fit(np.delete(rows, i)); value[i] = full - utility(m); pred[i] = m.predict(Xtr[i:i + 1])[0]
