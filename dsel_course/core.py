@@ -102,10 +102,10 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "router_ft_valid":  dict(ci=64,     quick=256,    full=None),  # ch.7 service: validation questions that choose the fine-tuned router's checkpoint
     "bench_docs":       dict(ci=2_000,  quick=100_000, full=1_000_000),
     "hall_entities":    dict(ci=160,    quick=300,    full=400),   # ch.6 synthetic people
-    "hall_pretrain_steps": dict(ci=600, quick=2_000,    full=3_000), # ch.6 tiny-LM pre-training steps
+    "hall_pretrain_steps": dict(ci=600, quick=1_200,    full=3_000), # ch.6 tiny-LM pre-training steps
     "hall_d_model":     dict(ci=64,     quick=64,     full=128),   # ch.6 tiny-LM width
     "hall_layers":      dict(ci=2,      quick=2,      full=4),     # ch.6 tiny-LM depth
-    "hall_ft_examples": dict(ci=40,     quick=80,     full=200),   # ch.6 question->answer fine-tuning examples
+    "hall_ft_examples": dict(ci=40,     quick=64,     full=200),   # ch.6 question->answer fine-tuning examples
     "hall_ft_epochs":   dict(ci=10,     quick=12,     full=20),    # ch.6 fine-tuning epochs
     "hall_share_points": dict(ci=3,     quick=5,      full=5),     # ch.6 unknown shares in [0, 1]
     "hall_noise_points": dict(ci=2,     quick=3,      full=5),     # ch.6 contradiction shares in [0, 0.4]
