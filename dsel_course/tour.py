@@ -15,7 +15,7 @@ from .core import get_mode, run_mode, set_seed, DEFAULT_SEED
 from .report import Report, step_environment, step_data_cards, step_corpus_plots
 from .labs.concepts import step_concepts
 from .labs.pretrain import step_pool_recovery
-from .labs.finetune import step_budget_curves
+from .labs.budget import step_budget_curves
 from .labs.service import step_service_case
 from .labs.finance import step_finance_case
 from .labs.recsys import step_recsys_case

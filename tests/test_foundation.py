@@ -103,7 +103,7 @@ def test_mode_argument_wins_over_environment(monkeypatch):
     from dsel_course.core import trace_sizes, size
     from dsel_course import baseline
     from dsel_course.report import Report
-    from dsel_course.labs.finetune import step_budget_curves
+    from dsel_course.labs.budget import step_budget_curves
     baseline._EMB_CACHE.clear()
     with trace_sizes() as log: step_budget_curves(Report("t"), "ci")
     assert log and {m for _, m in log} == {"ci"}, sorted(set(log))

@@ -18,7 +18,8 @@ from typing import Callable
 from ..baseline import embed_features, oof_proba
 from ..core import DEFAULT_SEED, get_device, get_mode, hub_online
 from ..data import CORPORA
-from .finetune import embed_lr_trainer, finetune_trainer, scenario_pool, task_splits, tfidf_lr_trainer
+from .finetune import task_splits
+from .budget import embed_lr_trainer, finetune_trainer, scenario_pool, tfidf_lr_trainer
 from ..selection import all_strategies, make_strategy, select
 from ..selection.model_based import data_map, el2n, train_dynamics
 from ..selection.protocol import resolve_budget
