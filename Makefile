@@ -10,7 +10,7 @@ STAMP := $(VENV)/.dsel-setup-$(SETUP_KEY)
 NB_WORKERS ?= 2
 PYTEST_ARGS ?= tests
 
-.PHONY: setup chromium tour test export-check nbtest pytest readme docs clean-venv
+.PHONY: setup chromium tour test export-check nbtest pytest readme docs pydvl-check clean-venv
 
 setup: $(STAMP) chromium
 
@@ -61,6 +61,13 @@ pytest: setup
 docs: setup
 	@echo "== docs: every notebook executed in quick mode, then mkdocs build -> _site/"
 	OMP_NUM_THREADS=1 $(PY) tools/build_docs.py --mode quick
+
+# pydvl 0.10.0 declares numpy<2, the course pins numpy 2: it is not part of the environment. This installs it and
+# what it imports into a scratch folder without its dependency check and runs the KNN-Shapley agreement test with it.
+PYDVL_PKGS := pyDVL==0.10.0 pydeprecate==0.14.0 more-itertools==11.2.1 cvxpy==1.9.3 qdldl==0.1.9.post1 osqp==1.1.3 clarabel==0.11.1 scs==3.3.1
+pydvl-check: setup
+	rm -rf .pydvl && $(VENV)/bin/pip install -q --no-deps --target .pydvl $(PYDVL_PKGS)
+	PYTHONPATH=.pydvl DSEL_MODE=ci $(PY) -m pytest -q -p no:cacheprovider tests/test_valuation.py -k pydvl
 
 clean-venv:
 	rm -rf $(VENV)
