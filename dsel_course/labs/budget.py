@@ -12,22 +12,18 @@ __all__ = ['scenario_pool', 'tfidf_lr_trainer', 'embed_lr_trainer', 'finetune_tr
            'budget_verdict', 'plot_budget_curves', 'step_budget_curves']
 
 # %% ../../nbs/44_budget_curves.ipynb #e265ba55
-import ast
-import builtins
 import numpy as np
 import pandas as pd
 import time
 from datasets import Dataset, DatasetDict
-from pathlib import Path
 from typing import Callable, Sequence
 from ..baseline import embed_features, fit_predict_lr, tfidf_lr
-from ..core import DEFAULT_SEED, get_device, get_mode, hub_online, set_seed, size
-from ..data import load_corpus, split_dataset
-from ..metrics import ece, macro_f1
+from ..core import DEFAULT_SEED, size
+from ..metrics import macro_f1
 from ..models import load_tokenizer
 from ..selection.protocol import arrow_table, make_strategy, resolve_budget, select, texts_of
-from ..training.trainer import FT_STRATEGIES, check_labelled, evaluate, train_classifier
-from .finetune import _sample, task_splits
+from ..training.trainer import check_labelled, evaluate, train_classifier
+from .finetune import task_splits
 
 # %% ../../nbs/44_budget_curves.ipynb #62ed0b8c
 def scenario_pool(ds:Dataset, # the clean training pool (text + label)

@@ -15,14 +15,12 @@ import pandas as pd
 import time
 from datasets import Dataset, DatasetDict
 from pathlib import Path
-from typing import Callable, Sequence
-from ..baseline import embed_features, fit_predict_lr, tfidf_lr
+from typing import Sequence
 from ..core import DEFAULT_SEED, get_device, get_mode, hub_online, set_seed, size
 from ..data import load_corpus, split_dataset
-from ..metrics import ece, macro_f1
+from ..metrics import ece
 from ..models import load_tokenizer
-from ..selection.protocol import arrow_table, make_strategy, resolve_budget, select, texts_of
-from ..training.trainer import FT_STRATEGIES, check_labelled, evaluate, train_classifier
+from ..training.trainer import FT_STRATEGIES, evaluate, train_classifier
 
 # %% ../../nbs/40_finetune.ipynb #0d3e3ace
 def undefined_names(code:str, # Python source (e.g. a code block from a document)
