@@ -199,7 +199,8 @@ def as_list(xs, # a list, tuple, numpy array, pandas Series or a `datasets` Colu
     if isinstance(xs, str): raise TypeError("expected a sequence of values, got one str: wrap it as [text]")
     if isinstance(xs, list): return xs
     if hasattr(xs, "tolist"): return xs.tolist()   # numpy arrays, pandas Series
-    if type(xs).__name__ == "Column" and hasattr(xs, "source"): return xs[:]   # datasets >= 4: one Arrow read
+    from datasets.arrow_dataset import Column
+    if isinstance(xs, Column): return xs[:]   # datasets >= 4: one Arrow read
     return list(xs)
 
 def one_blas_thread():

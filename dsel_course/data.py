@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np, pandas as pd
 import datasets
 from datasets import Dataset, DatasetDict, ClassLabel
-from .core import DEFAULT_SEED, require_hub, OfflineError, cap, hub_stand_in
+from .core import DEFAULT_SEED, require_hub, OfflineError, cap, hub_stand_in, as_list
 
 # %% auto #0
 __all__ = ['MANIFEST_PATH', 'CORPORA', 'DEFAULT_CORPUS', 'HUB_ALIASES', 'HUB_LABELLED_SPLITS', 'MODEL_FILES', 'package_dir',

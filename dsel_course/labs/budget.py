@@ -21,7 +21,7 @@ from ..baseline import embed_features, fit_predict_lr, tfidf_lr
 from ..core import DEFAULT_SEED, size
 from ..metrics import macro_f1
 from ..models import load_tokenizer
-from ..selection.protocol import arrow_table, make_strategy, resolve_budget, select, texts_of
+from ..selection.protocol import make_strategy, resolve_budget, select, texts_of, values_of
 from ..training.trainer import check_labelled, evaluate, train_classifier
 from .finetune import task_splits
 
@@ -35,7 +35,7 @@ def scenario_pool(ds:Dataset, # the clean training pool (text + label)
     "A copy of the pool with the scenario applied; column `flipped` marks corrupted labels."
     if scenario not in ("clean", "noisy", "imbalanced"): raise ValueError(f"unknown scenario {scenario!r}: use 'clean', 'noisy' or 'imbalanced'")
     C = check_labelled(ds)
-    rng, y = np.random.default_rng(seed), np.asarray(ds["label"])
+    rng, y = np.random.default_rng(seed), values_of(ds)
     flipped = np.zeros(len(ds), bool)
     if scenario == "noisy":
         flipped[rng.choice(len(ds), int(round(flip * len(ds))), replace=False)] = True
@@ -50,10 +50,6 @@ def scenario_pool(ds:Dataset, # the clean training pool (text + label)
     return out
 
 # %% ../../nbs/44_budget_curves.ipynb #a177fd71
-def _labels(ds:Dataset) -> np.ndarray:
-    "The label column read through Arrow (`ds['label']` in datasets 5 formats row by row: slow)."
-    return np.asarray(arrow_table(ds).column("label").to_pylist())
-
 def _score(y_true, pred, C:int) -> dict:
     y_true, pred = np.asarray(y_true), np.asarray(pred)
     return dict(accuracy=float((y_true == pred).mean()), macro_f1=macro_f1(y_true, pred, C))
@@ -67,9 +63,9 @@ def tfidf_lr_trainer(train:Dataset, # the selected training rows
                      mode:str|None=None, # unused (the common signature)
                     ) -> dict:
     "The course's baseline (TF-IDF 1-2 grams + logistic regression, `baseline.tfidf_lr`); accuracy and macro-F1 on `test`."
-    y = _labels(train)
+    y = values_of(train)
     pred = np.full(len(test), y[0]) if len(np.unique(y)) < 2 else tfidf_lr(texts_of(train), y, seed=seed, max_iter=2000).predict(texts_of(test))
-    return _score(_labels(test), pred, check_labelled(test))
+    return _score(values_of(test), pred, check_labelled(test))
 
 # %% ../../nbs/44_budget_curves.ipynb #d61c7af6
 def embed_lr_trainer(train:Dataset, # the selected training rows
@@ -81,7 +77,7 @@ def embed_lr_trainer(train:Dataset, # the selected training rows
                     ) -> dict:
     "Frozen MiniLM embeddings + logistic regression (a linear probe); accuracy and macro-F1 on `test`."
     emb = lambda ds: embed_features(texts_of(ds), mode=mode)
-    return _score(_labels(test), fit_predict_lr(emb(train), _labels(train), emb(test), seed=seed), check_labelled(test))
+    return _score(values_of(test), fit_predict_lr(emb(train), values_of(train), emb(test), seed=seed), check_labelled(test))
 
 # %% ../../nbs/44_budget_curves.ipynb #8fa7b03c
 def finetune_trainer(**kw, # passed to train_classifier (model_name, epochs, lr, strategy, ...)
@@ -113,7 +109,7 @@ def run_budget_curve(corpus_ds:DatasetDict, # splits train (the pool) / valid / 
     for st in strats.values():
         if getattr(st, "mode", "absent") is None: st.mode = mode
     pool = scenario_pool(corpus_ds["train"], scenario)
-    flipped, y = np.asarray(pool["flipped"]), np.asarray(pool["label"])
+    flipped, y = values_of(pool, "flipped"), values_of(pool)
     rows, done = [], {}   # (selected rows, seed) -> metrics: e.g. every strategy at a 100% budget trains on the same rows
     for name, st in strats.items():
         for b in budgets:

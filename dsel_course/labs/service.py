@@ -11,7 +11,7 @@ from __future__ import annotations
 import time, warnings
 import numpy as np, pandas as pd
 from datasets import Dataset, DatasetDict
-from ..core import DEFAULT_SEED, get_mode, size, cap, one_blas_thread, as_list
+from ..core import DEFAULT_SEED, get_mode, size, cap, one_blas_thread
 from ..data import load_corpus, split_dataset
 from ..report import Report
 from .recsys import summarise
@@ -26,7 +26,7 @@ __all__ = ['AIRLINES', 'ROUTER_FT', 'fit_router', 'tfidf_features', 'n_classes',
 # %% ../../nbs/70_cases_service.ipynb #b723f812
 # The selection protocol and registry: every choice of training rows goes through these.
 from ..selection import (Strategy, select, register, make_strategy, RandomSample, ExactDedup, ClassBalanced,
-                                   audit_leakage, LeakageWarning, texts_of)
+                                   audit_leakage, LeakageWarning, texts_of, values_of)
 
 # %% ../../nbs/70_cases_service.ipynb #16dd9c3c
 def fit_router(X, # (n, d) features: sparse TF-IDF or dense embeddings
@@ -52,7 +52,7 @@ def n_classes(ds:Dataset, # a split with a ClassLabel (or integer) label column
              ) -> int:
     "Number of classes the router is built for: the ClassLabel's names, else the largest code + 1."
     f = ds.features["label"]
-    return len(f.names) if hasattr(f, "names") else int(max(as_list(ds["label"]))) + 1
+    return len(f.names) if hasattr(f, "names") else int(values_of(ds).max()) + 1
 
 # %% ../../nbs/70_cases_service.ipynb #7a87c67e
 def trec_splits(mode:str|None=None, # ci keeps `corpus_rows` lines of the raw file
@@ -73,7 +73,7 @@ def router_scores(sp:DatasetDict, # train / valid / test with text and label
                  ) -> dict:
     "Test macro-F1 of each router trained on (a selection of) the training split."
     tr = sp["train"] if train_idx is None else sp["train"].select(train_idx)
-    xt, yt, xe, ye = texts_of(tr), np.asarray(as_list(tr["label"])), texts_of(sp["test"]), np.asarray(as_list(sp["test"]["label"]))
+    xt, yt, xe, ye = texts_of(tr), values_of(tr), texts_of(sp["test"]), values_of(sp["test"])
     C, out = n_classes(sp["train"]), {}
     if "tfidf" in routers:
         A, B = tfidf_features(xt, xe); out["tfidf"] = macro_f1(ye, fit_router(A, yt, seed).predict(B), C)
@@ -172,13 +172,13 @@ def fallback_eval(sp:DatasetDict, # deduplicated TREC splits (in-scope)
                  ) -> dict:
     "MiniLM router + retrieval fallback: τ from validation; on test: routed share of TREC, fallback share of ChatterBot, end-to-end accuracy."
     base, qv, qt = qa_base(seed); embed = lambda t: embed_features(t, mode=mode)
-    clf = fit_router(embed(texts_of(sp["train"])), np.asarray(as_list(sp["train"]["label"])), seed)
+    clf = fit_router(embed(texts_of(sp["train"])), values_of(sp["train"]), seed)
     conf = lambda texts: clf.predict_proba(embed(texts)).max(1)
     tau, bal_v = choose_threshold(conf(texts_of(sp["valid"])), conf(texts_of(qv)))
     Pin = clf.predict_proba(embed(texts_of(sp["test"]))); route_in = Pin.max(1) >= tau
-    right_in = route_in & (clf.classes_[Pin.argmax(1)] == np.asarray(as_list(sp["test"]["label"])))
+    right_in = route_in & (clf.classes_[Pin.argmax(1)] == values_of(sp["test"]))
     fall_out = conf(texts_of(qt)) < tau
-    hit = np.array(as_list(base["category"]))[retrieve(embed(texts_of(qt)), embed(texts_of(base)))] == np.array(as_list(qt["category"]))
+    hit = values_of(base, "category")[retrieve(embed(texts_of(qt)), embed(texts_of(base)))] == values_of(qt, "category")
     return dict(tau=tau, valid_balanced_acc=bal_v, routed_in_scope=float(route_in.mean()), fallback_out_of_scope=float(fall_out.mean()),
                 test_balanced_acc=float((route_in.mean() + fall_out.mean()) / 2), in_scope_correct=float(right_in.mean()),
                 out_of_scope_served=float((fall_out & hit).mean()), retrieval_category_hit=float(hit.mean()))

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'arrow_table', 'check_dataset', 'texts_of', 'resolve_budget', 'check_scores', 'take_rows', 'apply_batched', 'Strategy', 'StrategyInfo', 'register', 'all_strategies', 'make_strategy', 'strategy_table', 'Selection', 'class_mix', 'diversity_pair', 'select', 'Pipeline', 'RandomSample', 'Stratified', 'check_selection_properties']
+__all__ = ['STRATEGIES', 'arrow_table', 'check_dataset', 'texts_of', 'values_of', 'resolve_budget', 'check_scores', 'take_rows', 'apply_batched', 'Strategy', 'StrategyInfo', 'register', 'all_strategies', 'make_strategy', 'strategy_table', 'Selection', 'class_mix', 'diversity_pair', 'select', 'Pipeline', 'RandomSample', 'Stratified', 'check_selection_properties']
 
 # %% ../../nbs/30_select.ipynb #imp79215382
 import datasets
@@ -50,6 +50,12 @@ def texts_of(ds:Dataset, # a dataset
             ) -> list[str]:
     "The text column as a list of str (read through Arrow: fast, and respects a selection's indices)."
     return arrow_table(ds).column(text_col).to_pylist()
+
+def values_of(ds:Dataset, # a dataset
+              col:str="label", # a column of scalars (labels, flags, scores)
+             ) -> np.ndarray:
+    "A scalar column as a numpy array, read through Arrow (`np.asarray(ds[col])` reads a datasets 5 Column row by row)."
+    return np.asarray(arrow_table(ds).column(col).to_pylist())
 
 # %% ../../nbs/30_select.ipynb #c806bbdf
 def resolve_budget(budget:int|float, # a count (int >= 1) or a fraction in (0, 1] of the rows
