@@ -167,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default="reports/tour.html", help="report path (default reports/tour.html)")
     t.add_argument("--only", nargs="*", help="run only steps whose title contains one of these words")
     t.add_argument("--force", action="store_true", help="replace an existing report")
+    t.add_argument("--jobs", type=int, default=None, help="worker processes (default: up to 2; 1 runs in this process)")
     s = sub.add_parser("select", help="keep BUDGET rows of a data file with a registered strategy",
                        description="Select rows of IN (.jsonl/.csv/.parquet) with a registered strategy and write them to OUT, "
                                    "plus OUT.selection.json (kept rows, dropped rows per reason, report).")
@@ -226,7 +227,7 @@ def main(argv:list|None=None, # arguments (None: sys.argv[1:])
     try:
         if a.cmd == "tour":
             from dsel_course.tour import run_tour
-            p = run_tour(a.mode, a.out, only=a.only, force=a.force); print(f"wrote {p} in {time.time()-t0:.0f}s"); return 0
+            p = run_tour(a.mode, a.out, only=a.only, force=a.force, jobs=a.jobs); print(f"wrote {p} in {time.time()-t0:.0f}s"); return 0
         print({"select": _cmd_select, "audit": _cmd_audit, "info": _cmd_info, "strategies": _cmd_strategies}[a.cmd](a))
         return 0
     except (FileExistsError, FileNotFoundError, ValueError, TypeError, KeyError, ImportError) as e:

@@ -93,7 +93,10 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "concept_embed":    dict(ci=48,     quick=400,    full=2_000), # ch.1 diversity: texts embedded per corpus (five corpora)
     "lm_examples":      dict(ci=8,      quick=64,     full=512),   # texts scored by the causal LM
     "seeds":            dict(ci=1,      quick=3,      full=5),     # repeats for mean +- std
+    "tour_seeds":       dict(ci=1,      quick=1,      full=3),     # the tour (`dsel tour`): repeats per experiment; the chapters repeat more and assert
+    "tour_pool":        dict(ci=None,   quick=1_000,  full=None),  # the tour: training rows of its budget curve (test: half) and texts per corpus of its divergence table
     "ft_curve_seeds":   dict(ci=1,      quick=2,      full=5),     # ch.4b: seeds of the fine-tuned budget curve (each seed fine-tunes 3 times)
+    "ft_curve_budgets": dict(ci=2,      quick=2,      full=None),  # ch.4b: the largest budgets of the fine-tuned curve (2: 50% and 100%; None: all)
     "case_seeds":       dict(ci=3,      quick=3,      full=5),     # ch.7 case studies: repeats for mean +- std (>= 3 even in ci)
     "rec_users":        dict(ci=300,    quick=None,   full=None),  # ch.7 recommendation: MovieLens users kept
     "rec_epochs":       dict(ci=6,      quick=20,     full=40),    # ch.7 recommendation: passes over all training interactions

@@ -253,9 +253,9 @@ def card(name:str=DEFAULT_CORPUS, # a name in CORPORA
     spec, (ds, notes), m = CORPORA[name], _read_corpus(name), load_manifest()
     labels = None
     if "label" in ds.column_names:
-        counts = np.bincount(np.array(ds["label"]), minlength=len(spec.label_names))
+        counts = np.bincount(np.asarray(as_list(ds["label"])), minlength=len(spec.label_names))
         labels = {spec.label_names[i]: int(c) for i, c in enumerate(counts)}
-    texts = ds["text"]
+    texts = as_list(ds["text"])
     return dict(name=name, description=spec.description, task=spec.task, rows=len(ds), columns=ds.column_names,
                 labels=labels, median_words=float(np.median([len(t.split()) for t in texts])),
                 sources=[dict(package=d, version=m[d]["version"], file=r, sha256=m[d]["files"][r]) for d, r in spec.files],
@@ -285,16 +285,16 @@ def plot_corpus(ds:Dataset, # a corpus from load_corpus
     rated = "rating_std" in ds.column_names
     fig, axs = plt.subplots(1, 3 if rated else 2, figsize=(13 if rated else 9, 3.2))
     if "label" in ds.column_names and isinstance(ds.features["label"], ClassLabel):
-        names = ds.features["label"].names; cnt = np.bincount(np.array(ds["label"]), minlength=len(names))
+        names = ds.features["label"].names; cnt = np.bincount(np.asarray(as_list(ds["label"])), minlength=len(names))
         axs[0].bar(names, cnt, color="tab:blue"); axs[0].set_title("label mix"); axs[0].tick_params(axis="x", rotation=30)
     else:
         axs[0].text(0.5, 0.5, "unlabelled", ha="center", va="center"); axs[0].set_axis_off()
-    n_words = np.array([len(t.split()) for t in ds["text"]])
+    n_words = np.array([len(t.split()) for t in as_list(ds["text"])])
     axs[1].hist(n_words, bins=50, color="tab:gray"); axs[1].set_xlabel("words per text"); axs[1].set_title("length")
     if rated:
-        std = np.array(ds["rating_std"], dtype=float); mean = np.array(ds["rating_mean"], dtype=float)
+        std = np.asarray(as_list(ds["rating_std"]), dtype=float); mean = np.asarray(as_list(ds["rating_mean"]), dtype=float)
         if "label" in ds.column_names:
-            lab = np.array(ds["label"]); dis = (mean > 0).astype(int) != lab
+            lab = np.asarray(as_list(ds["label"])); dis = (mean > 0).astype(int) != lab
             axs[2].scatter(mean[~dis], std[~dis], s=3, alpha=.3, label="sign agrees with label")
             axs[2].scatter(mean[dis], std[dis], s=6, alpha=.8, c="tab:red", label="sign disagrees")
             axs[2].legend(fontsize=7)

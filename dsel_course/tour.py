@@ -8,10 +8,10 @@ Docs: https://dsel-course.github.io/dsel-course/tour.html.md"""
 
 # %% ../nbs/90_tour.ipynb #07adb039
 from __future__ import annotations
-import argparse, sys, time
+import sys, time
 from pathlib import Path
 from typing import Callable
-from .core import get_mode, run_mode, set_seed, DEFAULT_SEED
+from .core import get_mode, run_mode, set_seed, size, DEFAULT_SEED
 from .report import Report, step_environment, step_data_cards, step_corpus_plots
 from .labs.concepts import step_concepts
 from .labs.pretrain import step_pool_recovery
@@ -21,7 +21,7 @@ from .labs.finance import step_finance_case
 from .labs.recsys import step_recsys_case
 
 # %% auto #0
-__all__ = ['TOUR', 'run_tour', 'main']
+__all__ = ['TOUR', 'STEP_SECONDS', 'run_step', 'run_tour', 'main']
 
 # %% ../nbs/90_tour.ipynb #628c6eed
 TOUR: list[tuple[str, Callable]] = [
@@ -36,29 +36,65 @@ TOUR: list[tuple[str, Callable]] = [
     ("Chapter 7: recommendation (个性化推荐)", step_recsys_case),
 ]
 
+# quick-mode seconds of each step (measured in a 2-process tour on 2 idle cores): only used to start the longest steps first
+STEP_SECONDS: dict[str, float] = {"Environment": 0.1, "Data cards": 9, "Corpus plots": 2, "Chapter 1: the concepts, measured": 14,
+    "Chapter 3a: recovering target-like text from a mixed pool": 18, "Chapter 4: select, train, evaluate (budget curves)": 24,
+    "Chapter 7: customer service (智能客服)": 54, "Chapter 7: financial opinion monitoring (金融舆情监测)": 15,
+    "Chapter 7: recommendation (个性化推荐)": 35}
+
 # %% ../nbs/90_tour.ipynb #4d24f8f7
+def run_step(i:int, # index of the step in TOUR
+             mode:str, # run mode
+             threads:int|None=None, # CPU threads for torch and BLAS in this step (None: leave as they are)
+            ) -> tuple[list, float]:
+    "Run step `i` of `TOUR` on a fresh report, seeded with DEFAULT_SEED, inside `run_mode(mode)`; returns (its report parts, its seconds)."
+    import matplotlib; matplotlib.use("Agg")
+    if threads:
+        import torch; from threadpoolctl import threadpool_limits
+        torch.set_num_threads(threads); threadpool_limits(limits=threads)
+    title, fn = TOUR[i]
+    t0, rep = time.time(), Report(title)
+    set_seed(DEFAULT_SEED)
+    with run_mode(mode): fn(rep, mode)
+    return rep.parts, round(time.time() - t0, 2)
+
 def run_tour(mode:str|None=None, # run mode; None: get_mode() (the CLI defaults to quick)
              out:str|Path="reports/tour.html", # where to write the report
              *,
              only:list|None=None, # run only steps whose title contains one of these words
              force:bool=False, # replace an existing report
+             jobs:int|None=None, # worker processes (None: up to 2, at most the CPU count; 1: run in this process)
              verbose:bool=True, # print each step and its time
             ) -> Path:
-    "Run the steps of `TOUR` in order, each inside `run_mode(mode)`, and write the HTML report; returns its path."
-    import matplotlib; matplotlib.use("Agg")
+    "Run the steps of `TOUR` (each with `run_step`, in `jobs` processes, longest first) and write the HTML report in `TOUR` order; returns its path."
+    import os
     mode, out = get_mode(mode), Path(out)
     if out.exists() and not force: raise FileExistsError(f"{out} exists: pass force=True (dsel tour --force) to replace it, or choose another --out")
-    steps = [(t, f) for t, f in TOUR if not only or any(w.lower() in t.lower() for w in only)]
-    if not steps: raise ValueError(f"no tour step matches {only!r}: titles are {[t for t, _ in TOUR]}")
-    set_seed(DEFAULT_SEED)
-    rep, timings = Report(f"dsel-course tour ({mode} mode)"), {}
+    idx = [i for i, (t, _) in enumerate(TOUR) if not only or any(w.lower() in t.lower() for w in only)]
+    if not idx: raise ValueError(f"no tour step matches {only!r}: titles are {[t for t, _ in TOUR]}")
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1): raise ValueError(f"jobs must be an int >= 1, got {jobs!r}: e.g. jobs=2 (--jobs 2)")
+    jobs = min(jobs or min(2, os.cpu_count() or 1), len(idx))
     from tqdm.auto import tqdm
-    for title, fn in tqdm(steps, desc="tour", disable=not verbose):
-        t0 = time.time(); rep.add_markdown(f"## {title}")
-        with run_mode(mode): fn(rep, mode)
-        timings[title] = round(time.time() - t0, 2)
-        if verbose: print(f"  {title}: {timings[title]:.1f}s", file=sys.stderr)
-    rep.add_markdown("## Step timings (seconds)\n\n" + "\n".join(f"- {k}: {v}" for k, v in timings.items()))
+    done, bar = {}, tqdm(total=len(idx), desc="tour", disable=not verbose)
+    def finish(i, res):
+        done[i] = res; bar.update(1)
+        if verbose: print(f"  {TOUR[i][0]}: {res[1]:.1f}s", file=sys.stderr)
+    if jobs == 1:
+        for i in idx: finish(i, run_step(i, mode))
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from dsel_course import tour as lib   # the workers import the library's run_step (a notebook's copy lives in __main__, which they cannot see)
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as ex:   # spawn: no forked torch or BLAS thread state
+            futs = {ex.submit(lib.run_step, i, mode, threads): i for i in sorted(idx, key=lambda i: -STEP_SECONDS.get(TOUR[i][0], 0))}
+            for f in as_completed(futs): finish(futs[f], f.result())
+    bar.close()
+    rep = Report(f"dsel-course tour ({mode} mode)")
+    rep.add_markdown(f"Each experiment below runs {size('tour_seeds', mode)} seed(s) (`SIZES['tour_seeds']`) on the sizes of `{mode}` mode; "
+                     "its chapter repeats it over more seeds and asserts its directions there. Read this report as a map of the course.")
+    for i in idx: rep.add_markdown(f"## {TOUR[i][0]}"); rep.parts.extend(done[i][0])
+    rep.add_markdown(f"## Step timings (seconds, {jobs} process{'es' if jobs > 1 else ''})\n\n" + "\n".join(f"- {TOUR[i][0]}: {done[i][1]}" for i in idx))
     return rep.write(out)
 
 # %% ../nbs/90_tour.ipynb #6ca67fad

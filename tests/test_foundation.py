@@ -107,5 +107,5 @@ def test_mode_argument_wins_over_environment(monkeypatch):
     baseline._EMB_CACHE.clear()
     with trace_sizes() as log: step_budget_curves(Report("t"), "ci")
     assert log and {m for _, m in log} == {"ci"}, sorted(set(log))
-    assert {"max_length", "seeds", "train_examples", "eval_examples"} <= {n for n, _ in log}
+    assert {"max_length", "tour_seeds", "train_examples", "eval_examples"} <= {n for n, _ in log}
     assert baseline._EMB_CACHE and {k[1] for k in baseline._EMB_CACHE} == {size("max_length", "ci")}   # embeddings at ci's truncation

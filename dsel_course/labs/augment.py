@@ -11,7 +11,7 @@ __all__ = ['AUG_SETS', 'augment_task', 'task_synonyms', 'accuracy_f1', 'augment_
 import time
 import numpy as np, pandas as pd
 from datasets import Dataset
-from ..core import DEFAULT_SEED, get_mode, size, cap
+from ..core import DEFAULT_SEED, get_mode, size, cap, as_list
 from ..data import load_corpus, split_dataset
 from ..baseline import tfidf_lr
 from ..selection import select, RandomSample, texts_of
@@ -39,7 +39,7 @@ def accuracy_f1(model, # a fitted classifier with .predict on texts
                ) -> dict:
     "Test accuracy and macro-F1."
     from sklearn.metrics import f1_score
-    y, p = np.asarray(test["label"]), model.predict(texts_of(test))
+    y, p = np.asarray(as_list(test["label"])), model.predict(texts_of(test))
     return dict(accuracy=float((p == y).mean()), macro_f1=float(f1_score(y, p, average="macro")))
 
 # %% ../../nbs/33_augment.ipynb #18a002e8
@@ -59,7 +59,7 @@ def augment_seed(ds:Dataset, # from augment_task
     for b in budgets:
         orig = select(pool, RandomSample(), b, seed=seed, diversity=False).dataset(pool)
         aug = augment_probs(augment_dataset(orig, n_aug=n_aug, synonyms=synonyms, aug_p=aug_p, seed=seed), seed=seed)
-        is_aug, y, op = np.asarray(aug["augmented"]), np.asarray(aug["label"]), np.asarray(aug["op"])
+        is_aug, y, op = np.asarray(as_list(aug["augmented"])), np.asarray(as_list(aug["label"])), np.asarray(as_list(aug["op"]))
         keep = {name: select(aug, st, 1.0, seed=seed, diversity=False).mask(len(aug))
                 for name, st in (("agreement >= 0.5", AugmentAgreement(0.5)), ("drop <= 0.05", AugmentAgreement(max_drop=0.05)))}
         sets = {"original": np.flatnonzero(~is_aug), "original x5 (exact repeats)": np.repeat(np.flatnonzero(~is_aug), 1 + n_aug),

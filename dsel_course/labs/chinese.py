@@ -14,7 +14,7 @@ import math, unicodedata
 from typing import Sequence
 import numpy as np, pandas as pd
 from datasets import Dataset
-from ..core import DEFAULT_SEED, cap, one_blas_thread
+from ..core import DEFAULT_SEED, cap, one_blas_thread, as_list
 from ..concepts import exact_duplicate_rate
 from ..baseline import oof_proba
 # Selection code comes in through this one cell: strategies by registry name (make_strategy), the protocol,
@@ -184,7 +184,7 @@ def planted_recall(pool:Dataset, # a pool from zh_pool (columns source, kind)
                    kept:np.ndarray, # bool mask of the rows a strategy kept
                   ) -> dict:
     "Share dropped of each planted kind (recall), and of the original documents of each source (false drops)."
-    kind, src = np.array(pool["kind"]), np.array(pool["source"]); drop = ~np.asarray(kept, bool)
+    kind, src = np.asarray(as_list(pool["kind"])), np.asarray(as_list(pool["source"])); drop = ~np.asarray(kept, bool)
     out = {k: float(drop[kind == k].mean()) for k in dict.fromkeys(kind[kind != ""])}
     out |= {f"false drop: {s}": float(drop[(kind == "") & (src == s)].mean()) for s in dict.fromkeys(src[kind == ""])}
     return out
@@ -205,7 +205,7 @@ def recovery(pool:Dataset, # a pool from zh_pool
              seed:int=DEFAULT_SEED, # selection seed
             ) -> pd.DataFrame:
     "Per strategy and budget: the share of the selection from `target_source` (precision) and of its originals kept (recall)."
-    src, orig = np.array(pool["source"]), np.array(pool["kind"]) == ""
+    src, orig = np.asarray(as_list(pool["source"])), np.asarray(as_list(pool["kind"])) == ""
     rows = []
     for name, st in strategies.items():
         for b in budgets:
@@ -218,7 +218,7 @@ def recovery(pool:Dataset, # a pool from zh_pool
 def dedup_reviews(ds:Dataset, # zh_reviews as loaded (duplicates and label conflicts included)
                  ) -> Dataset:
     "One row per distinct review text, without the texts that appear with both labels."
-    t, y = texts_of(ds), np.asarray(ds["label"])
+    t, y = texts_of(ds), np.asarray(as_list(ds["label"]))
     conflict = {s for s, l in zip(t, y) if l == 0} & {s for s, l in zip(t, y) if l == 1}
     keep, seen = [], set()
     for i, s in enumerate(t):

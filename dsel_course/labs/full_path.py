@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import datasets
 from datasets import Dataset, DatasetDict, ClassLabel
-from ..core import DEFAULT_SEED, set_seed, get_device, get_mode, size, hub_online, hub_stand_ins, OfflineError
+from ..core import DEFAULT_SEED, set_seed, get_device, get_mode, size, hub_online, hub_stand_ins, OfflineError, as_list
 from ..data import load_corpus, split_indices, HUB_ALIASES
 from ..models import load_tokenizer, load_classifier, save_dir_atomic, _quiet_transformers
 from .finetune import resolve_task, task_splits                      # chapter 4's task choice and splits
@@ -65,7 +65,7 @@ def imdb_stand_in(n:int, # reviews per labelled split (train and test; half nega
     n_unsup = n // 2 if n_unsup is None else int(n_unsup)
     rng = np.random.default_rng(seed)
     pl = load_corpus("pang_lee")
-    text, lab = np.array(pl["text"], dtype=object), np.array(pl["label"])
+    text, lab = np.asarray(as_list(pl["text"]), dtype=object), np.asarray(as_list(pl["label"]))
     pools = {}
     for c in (0, 1):   # three disjoint sentence pools per class, so no sentence is in two splits
         idx = rng.permutation(np.flatnonzero(lab == c))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datasets import Dataset, DatasetDict
 from typing import Callable
 from ..baseline import embed_features, oof_proba
-from ..core import DEFAULT_SEED, get_device, get_mode, hub_online
+from ..core import DEFAULT_SEED, get_device, get_mode, hub_online, as_list
 from ..data import CORPORA
 from .finetune import task_splits
 from .budget import embed_lr_trainer, finetune_trainer, scenario_pool, tfidf_lr_trainer
@@ -71,7 +71,7 @@ def imbalance_pool(ds:Dataset, # a labelled pool
     "The pool with class 1 subsampled to `ratio` of the largest other class (other classes untouched)."
     if not 0 < ratio <= 1: raise ValueError(f"ratio must be in (0, 1], got {ratio!r}: 1/9 keeps one class-1 row per nine of the largest class")
     if ratio == 1: return ds
-    y = np.asarray(ds["label"]); others = np.bincount(y[y != 1]).max()
+    y = np.asarray(as_list(ds["label"])); others = np.bincount(y[y != 1]).max()
     mino = np.flatnonzero(y == 1)
     keep = np.random.default_rng(seed).choice(mino, min(len(mino), max(1, int(round(ratio * others)))), replace=False)
     return ds.select(np.sort(np.r_[np.flatnonzero(y != 1), keep]))
@@ -95,7 +95,7 @@ _COLS: dict = {}
 def _dynamics(ds:Dataset, seed:int) -> np.ndarray:
     from sklearn.feature_extraction.text import TfidfVectorizer
     X = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(ds["text"])
-    return train_dynamics(X, np.asarray(ds["label"]), epochs=6, seed=seed)
+    return train_dynamics(X, np.asarray(as_list(ds["label"])), epochs=6, seed=seed)
 
 def missing_reason(need:str, # one entry of StrategyInfo.needs
                    columns:list, # the pool's columns
@@ -116,7 +116,7 @@ def with_columns(dd:DatasetDict, # from lab_pool
                  mode:str, # sizes the MiniLM truncation
                 ) -> Dataset:
     "The training pool with every computable column of `needs` added (each computed once per pool and cached)."
-    pool = dd["train"]; y = np.asarray(pool["label"])
+    pool = dd["train"]; y = np.asarray(as_list(pool["label"]))
     cols = tuple(c for c in COMPUTED if c in needs and c not in pool.column_names)
     if (key, cols) in _COLS: return _COLS[(key, cols)]
     for col in cols:
@@ -171,7 +171,7 @@ def lab_strategy(name:str, # a registry name
                  mode:str, # passed to strategies that size embeddings
                 ):
     "The registry strategy with the settings the lab gives it (a target from the validation split)."
-    target = list(dd["valid"]["text"])
+    target = as_list(dd["valid"]["text"])
     settings = {"task_relevance": dict(targets=target[:32]), "ngram_perplexity": dict(target=target), "dsir": dict(target=target)}.get(name, {})
     st = make_strategy(name, **settings)
     if getattr(st, "mode", "absent") is None: st.mode = mode
@@ -222,7 +222,7 @@ def run_setting(s:LabSetting, # what to run
     needs = tuple(info.needs) + (MODEL_BASED if is_model_based(s.strategy) else ())
     say("computing the columns the strategy needs"); pool = with_columns(dd, needs, key=(s.corpus, s.noise, s.imbalance, s.mode), mode=s.mode)
     st = lab_strategy(s.strategy, dd, s.mode)   # dd["train"] (text, label, flipped) is what the trainers see
-    n = len(pool); k = resolve_budget(s.budget, n); flipped = np.asarray(pool["flipped"])
+    n = len(pool); k = resolve_budget(s.budget, n); flipped = np.asarray(as_list(pool["flipped"]))
     seeds = [DEFAULT_SEED + i for i in range(s.seeds)]
     arms: dict = {"strategy": [], "random": [], "full data": []}; first = None
     for seed in seeds:
@@ -235,7 +235,7 @@ def run_setting(s:LabSetting, # what to run
     mix = pd.DataFrame(dict(pool=first.report["class_mix_before"], selection=first.report["class_mix_after"])).fillna(0.0)
     dm = None
     if is_model_based(s.strategy):
-        dm = pd.DataFrame(dict(confidence=np.asarray(pool["confidence"]), variability=np.asarray(pool["variability"]), kept=first.mask(n), flipped=flipped))
+        dm = pd.DataFrame(dict(confidence=np.asarray(as_list(pool["confidence"])), variability=np.asarray(as_list(pool["variability"])), kept=first.mask(n), flipped=flipped))
     curve = None
     if s.curve:
         rows = []

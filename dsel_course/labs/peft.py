@@ -15,7 +15,7 @@ import pandas as pd
 from datasets import Dataset, DatasetDict
 from typing import Sequence
 from ..baseline import embed_features
-from ..core import DEFAULT_SEED, get_device, set_seed, size
+from ..core import DEFAULT_SEED, get_device, set_seed, size, as_list
 from ..data import load_corpus
 from ..models import load_classifier, load_tokenizer
 from ..selection.protocol import texts_of
@@ -204,7 +204,7 @@ def hp_data(corpus:str="pang_lee", # a labelled corpus
     "(X, y, texts): MiniLM embeddings and labels of `hp_examples` rows drawn once with DEFAULT_SEED."
     ds = load_corpus(corpus)
     ds = _sample(ds, size("hp_examples", mode), DEFAULT_SEED)
-    return embed_features(texts_of(ds), mode=mode), np.asarray(ds["label"]), texts_of(ds)
+    return embed_features(texts_of(ds), mode=mode), np.asarray(as_list(ds["label"])), texts_of(ds)
 
 def hp_splits(n:int, # rows available
               seed:int, # this repeat's seed

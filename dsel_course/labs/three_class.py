@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import numpy as np, pandas as pd
 from datasets import Dataset, DatasetDict
-from ..core import DEFAULT_SEED, get_mode, size, cap
+from ..core import DEFAULT_SEED, get_mode, size, cap, as_list
 from ..data import load_corpus, split_dataset
 from ..baseline import embed_features, fit_predict_lr
 from ..selection import select, RandomSample, ClassBalanced, ExactDedup, texts_of
@@ -82,7 +82,7 @@ def probe_predict(train:Dataset, # training rows (text, label)
                   mode:str|None=None, # sizes the embeddings
                  ) -> np.ndarray:
     "The cheap classifier: logistic regression on frozen MiniLM embeddings; returns predicted class ids for `test`."
-    X, y = embed_split(train, mode), np.asarray(train["label"])
+    X, y = embed_split(train, mode), np.asarray(as_list(train["label"]))
     if idx is not None: X, y = X[idx], y[idx]
     return fit_predict_lr(X, y, embed_split(test, mode), seed=seed)
 
@@ -113,7 +113,7 @@ def class_drop_rates(pool:Dataset, # the labelled pool (train split)
                      mode:str|None=None, # sizes the embeddings
                     ) -> pd.DataFrame:
     "Per class: its share of the pool, and the share of its rows that loss trimming (`embed_loss_trim`) and the confidence filter remove."
-    y = np.asarray(pool["label"]); n = len(y)
+    y = np.asarray(as_list(pool["label"])); n = len(y)
     loss = EmbedLossTrim(drop, mode=mode).losses(pool, seed)
     trimmed = np.zeros(n, bool); trimmed[np.argsort(-loss, kind="stable")[: int(drop * n)]] = True
     low = select(pool, ConfidenceFilter(min_conf), 1.0, seed=seed, diversity=False).mask(n) == False
@@ -146,7 +146,7 @@ def three_class_seed(ds:Dataset, # from three_class_data
                      mode:str|None=None, # sizes the embeddings
                     ) -> dict:
     "One seed: per-class drop rates, equal-size comparisons (all / trimmed / confidence-filtered vs random), the budget curve."
-    sp = three_class_split(ds, seed); pool, test = sp["train"], sp["test"]; yt = np.asarray(test["label"])
+    sp = three_class_split(ds, seed); pool, test = sp["train"], sp["test"]; yt = np.asarray(as_list(test["label"]))
     def score(idx, **kw):
         cm = confusion_counts(yt, probe_predict(pool, test, idx=idx, seed=seed, mode=mode)); pc = per_class_scores(cm)
         return dict(macro_f1=float(pc["f1"].mean()), neutral_recall=float(pc.loc["neutral", "recall"]), neutral_f1=float(pc.loc["neutral", "f1"]),
@@ -211,7 +211,7 @@ def finetune_three(ds:Dataset, # from three_class_data
     t0 = time.time()
     model, hist = train_classifier(pool.select(idx), None, "minilm", mode=mode, seed=seed, epochs=epochs, lr=lr, progress=progress)
     ev = evaluate(model, load_tokenizer("minilm"), test, mode=mode)
-    yt = np.asarray(test["label"]); cm = confusion_counts(yt, ev["probs"].argmax(1))
+    yt = np.asarray(as_list(test["label"])); cm = confusion_counts(yt, ev["probs"].argmax(1))
     probe = per_class_scores(confusion_counts(yt, probe_predict(pool, test, idx=idx, seed=seed, mode=mode)))
     return dict(num_labels=model.config.num_labels, rows=len(idx), seconds=time.time() - t0, confusion=cm, lib_confusion=np.asarray(ev["confusion"]),
                 finetuned=per_class_scores(cm), probe=probe)

@@ -13,7 +13,7 @@ import pandas as pd
 from datasets import Dataset
 from ..baseline import embed_features, fit_predict_lr, oof_proba
 from ..concepts import roc_auc
-from ..core import DEFAULT_SEED, cap, size, one_blas_thread
+from ..core import DEFAULT_SEED, cap, size, one_blas_thread, as_list
 from ..data import load_corpus
 from ..selection.noise import find_label_issues
 from ..selection.protocol import select
@@ -42,7 +42,7 @@ def loo_lab(pool:Dataset, # valuation_pool(...)
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
     import time
-    X, y = np.asarray(pool["embedding"], np.float64), np.asarray(pool["label"])
+    X, y = np.asarray(as_list(pool["embedding"]), np.float64), np.asarray(as_list(pool["label"]))
     n, m = size("loo_train", mode), size("loo_valid", mode)
     if n + m > len(y): raise ValueError(f"the pool has {len(y)} rows, fewer than loo_train + loo_valid = {n + m}: use a larger value_pool")
     rng = np.random.default_rng(seed); perm = rng.permutation(len(y)); tr, va = perm[:n], perm[n:n + m]
@@ -84,7 +84,7 @@ def noise_lab(pool:Dataset, # valuation_pool(...)
               keep:float=0.8, # share kept by the selections
              ) -> dict:
     "KNN-Shapley against confident learning at finding planted flips, and as a selection: one seed."
-    X, y = np.asarray(pool["embedding"], np.float64), np.asarray(pool["label"])
+    X, y = np.asarray(as_list(pool["embedding"]), np.float64), np.asarray(as_list(pool["label"]))
     rng = np.random.default_rng(seed); perm = rng.permutation(len(y)); cut = int(0.8 * len(y))
     tr, te = perm[:cut], perm[cut:]
     flipped = np.zeros(len(tr), bool); flipped[rng.choice(len(tr), int(round(flip * len(tr))), replace=False)] = True
@@ -118,7 +118,7 @@ def attribution_lab(pool:Dataset, # valuation_pool(...)
                    ) -> pd.DataFrame:
     "For misclassified test points: p(predicted class) after removing the top-k TracIn proponents vs k random training rows, retrained each time."
     from tqdm.auto import tqdm
-    X, y = np.asarray(pool["embedding"], np.float64), np.asarray(pool["label"])
+    X, y = np.asarray(as_list(pool["embedding"]), np.float64), np.asarray(as_list(pool["label"]))
     rng = np.random.default_rng(seed); perm = rng.permutation(len(y)); cut = int(0.8 * len(y))
     tr, te = perm[:cut], perm[cut:]
     W, b, ck = train_head(X[tr], y[tr])

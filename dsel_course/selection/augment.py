@@ -14,7 +14,7 @@ import math, re
 import datasets
 import numpy as np
 from datasets import Dataset
-from ..core import DEFAULT_SEED
+from ..core import DEFAULT_SEED, as_list
 from .protocol import Strategy, register, texts_of
 
 # %% auto #0
@@ -154,7 +154,7 @@ def augment_dataset(ds:Dataset, # labelled originals (text, label)
     for o in ops:
         if o not in AUG_OPS: raise ValueError(f"unknown augmentation {o!r}: use some of {', '.join(AUG_OPS)}")
     rng, syn = np.random.default_rng(seed), synonyms or {}
-    texts, labels = texts_of(ds), list(ds["label"])
+    texts, labels = texts_of(ds), as_list(ds["label"])
     rows = dict(text=list(texts), label=list(labels), augmented=[False] * len(texts), parent=list(range(len(texts))), op=["original"] * len(texts))
     seen = set(texts)
     for i, (t, y) in enumerate(zip(texts, labels)):
@@ -213,7 +213,7 @@ def augment_probs(aug:Dataset, # from augment_dataset: originals, copies, parent
     "`aug` with a `probs` column: each row scored by a TF-IDF + LR model trained on the originals of the other folds, so no copy is scored by a model that saw its original."
     from sklearn.model_selection import StratifiedKFold
     from dsel_course.baseline import tfidf_lr
-    is_aug, parent, y = np.asarray(aug["augmented"], bool), np.asarray(aug["parent"]), np.asarray(aug["label"])
+    is_aug, parent, y = np.asarray(as_list(aug["augmented"]), bool), np.asarray(as_list(aug["parent"])), np.asarray(as_list(aug["label"]))
     orig = np.flatnonzero(~is_aug); texts = np.array(texts_of(aug), dtype=object)
     K = int(y.max()) + 1; P = np.full((len(aug), K), 1.0 / K)
     f = min(folds, int(np.bincount(y[orig]).min())) if len(orig) else 0

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from datasets import Dataset
 from typing import Sequence
-from ..core import DEFAULT_SEED
+from ..core import DEFAULT_SEED, as_list
 from .protocol import Stratified, register
 
 # %% ../../nbs/31_select_sft.ipynb #fa64448b
@@ -135,7 +135,7 @@ def resample(ds:Dataset, # a labelled (training!) dataset
     "A new, resampled Dataset with a `source_row` column (the original row each row copies); resample after splitting."
     y, _ = labels_of(ds, col)
     idx = resample_indices(y, how, seed)
-    src = np.asarray(ds["source_row"])[idx] if "source_row" in ds.column_names else idx
+    src = np.asarray(as_list(ds["source_row"]))[idx] if "source_row" in ds.column_names else idx
     out = ds.select(idx)
     if "source_row" in out.column_names: out = out.remove_columns("source_row")
     return out.add_column("source_row", src.tolist())

@@ -13,6 +13,7 @@ import pandas as pd
 import warnings
 from dataclasses import dataclass
 from datasets import Dataset, DatasetDict
+from ..core import as_list
 from ..data import split_dataset
 from .dedup import exact_hash_batch, lsh_candidates, minhash_batch
 from .protocol import check_dataset, texts_of
@@ -26,7 +27,7 @@ def resampled_rows(ds:Dataset, # a dataset, perhaps made by `resample`
                   ) -> int:
     "How many rows repeat an earlier row's `source_row` (0 if there is no such column)."
     if "source_row" not in ds.column_names: return 0
-    s = np.asarray(ds["source_row"]); return int(len(s) - len(np.unique(s)))
+    s = np.asarray(as_list(ds["source_row"])); return int(len(s) - len(np.unique(s)))
 
 def cross_split_copies(splits:DatasetDict, # e.g. from split_dataset
                        text_col:str="text", # the text column

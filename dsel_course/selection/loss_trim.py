@@ -11,7 +11,7 @@ __all__ = ['oof_losses', 'LossTrim', 'EmbedLossTrim']
 import numpy as np
 from datasets import Dataset
 from ..baseline import embed_features, oof_proba
-from ..core import DEFAULT_SEED, size
+from ..core import DEFAULT_SEED, size, as_list
 from .protocol import Strategy, register, texts_of
 
 # %% ../../nbs/44_budget_curves.ipynb #35d68b4c
@@ -38,7 +38,7 @@ def oof_losses(ds:Dataset, # a labelled pool
         else:
             if features == "tfidf": P = oof_proba(texts_of(ds, text_col), y, features="tfidf", folds=f, seed=seed, C=C)
             else:
-                X = np.asarray(ds["embedding"], np.float32) if has_emb else embed_features(texts_of(ds, text_col), max_length=L)
+                X = np.asarray(as_list(ds["embedding"]), np.float32) if has_emb else embed_features(texts_of(ds, text_col), max_length=L)
                 P = oof_proba(X, y, features="given", folds=f, seed=seed, C=C, max_iter=2000)
             _OOF[key] = -np.log(np.clip(P[np.arange(len(y)), y], 1e-12, 1))
     return _OOF[key]

@@ -19,7 +19,7 @@ import torch
 from datasets import Dataset
 from torch import nn
 from typing import Sequence
-from ..core import DEFAULT_SEED, get_device, set_seed
+from ..core import DEFAULT_SEED, get_device, set_seed, as_list
 from .trainer import (TrainConfig, autocast_dtype, check_labelled, is_better, length_grouped_batches,
                                           linear_warmup_decay, pad_batch, tokenize_dataset, validation_record)
 
@@ -244,7 +244,7 @@ def train_adapted(model:nn.Module, # a model whose trainable parameters are alre
     set_seed(seed); device = get_device(device); model.to(device)
     tr = tokenize_dataset(train_ds, tokenizer, cfg.max_length)
     va = tokenize_dataset(valid_ds, tokenizer, cfg.max_length) if valid_ds is not None else None
-    ids, y, lengths = tr["input_ids"][:], np.asarray(tr["labels"]), np.asarray(tr["length"])
+    ids, y, lengths = tr["input_ids"][:], np.asarray(as_list(tr["labels"])), np.asarray(as_list(tr["length"]))
     total = cfg.epochs * math.ceil(len(ids) / cfg.batch_size)
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: linear_warmup_decay(s, int(cfg.warmup * total), total))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from datasets import ClassLabel, Dataset
 from pathlib import Path
 from typing import Sequence
-from ..core import DEFAULT_SEED, get_device, set_seed, size
+from ..core import DEFAULT_SEED, get_device, set_seed, size, as_list
 from ..metrics import classification_metrics
 from ..models import load_classifier, load_tokenizer, save_dir_atomic
 
@@ -176,7 +176,7 @@ def predict_proba(model, # a sequence classifier
     from tqdm.auto import tqdm
     dev = next(model.parameters()).device
     dt = autocast_dtype(dev.type, precision)
-    ids, lengths = tok_ds["input_ids"][:], np.asarray(tok_ds["length"])
+    ids, lengths = tok_ds["input_ids"][:], np.asarray(as_list(tok_ds["length"]))
     out = np.zeros((len(ids), model.config.num_labels), dtype=np.float32)
     was_training = model.training; model.eval()
     amp = torch.autocast(dev.type, dtype=dt) if dt is not None else contextlib.nullcontext()
@@ -427,7 +427,7 @@ def train_classifier(train_ds:Dataset, # labelled training split (text + label)
     tr = tokenize_dataset(train_ds, tok, cfg.max_length, cfg.text_col, cfg.label_col)
     va = tokenize_dataset(valid_ds, tok, cfg.max_length, cfg.text_col, cfg.label_col) if valid_ds is not None else None
     t_tok = time.perf_counter() - t_tok
-    ids, y, lengths = tr["input_ids"][:], np.asarray(tr["labels"]), np.asarray(tr["length"])
+    ids, y, lengths = tr["input_ids"][:], np.asarray(as_list(tr["labels"])), np.asarray(as_list(tr["length"]))
     n_layers = len(encoder_parts(model)[1]) if cfg.strategy != "full" else 0
     run = _Run(trainable=set_trainable(model, unfrozen_layers(cfg.strategy, n_layers, cfg.k, 0.0)) if cfg.strategy != "full" else sum(p.numel() for p in model.parameters()))
     total = cfg.epochs * math.ceil(len(ids) / cfg.batch_size)
