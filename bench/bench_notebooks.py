@@ -12,7 +12,7 @@ on an idle 2-core machine (at most CPU / 2 when both cores are busy, at most CPU
 Writes bench/results/notebooks-<mode>.json and .png atomically; an existing output needs --force
 (with --only, the rows of the other notebooks in an existing file are kept).
 """
-import argparse, json, os, sys, tempfile, time, platform
+import argparse, io, json, os, sys, time, platform
 from pathlib import Path
 from dsel_course.data import write_atomic   # the library's atomic write (temp file in the same folder, then rename)
 
@@ -57,7 +57,7 @@ def plot(rows: list, out: Path, mode: str):
     ax.barh([i - 0.2 for i in y], [r["cpu_s"] for r in rows], 0.4, label="CPU s (kernel, all threads)", color="tab:gray")
     ax.axvline(BUDGET_S, color="tab:red", ls="--", label="3 minutes"); ax.set_yticks(list(y), [r["notebook"] for r in rows], fontsize=7)
     ax.set(xlabel="seconds", title=f"notebooks in {mode} mode ({platform.node()}, {os.cpu_count()} CPUs)"); ax.legend(fontsize=7)
-    fig.tight_layout(); fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".png"); os.close(fd); fig.savefig(tmp, dpi=110); os.replace(tmp, out)
+    fig.tight_layout(); buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=110); write_atomic(out, buf.getvalue())   # normal permissions, atomic
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -226,7 +226,7 @@ def near_duplicate_of_texts(texts:Sequence[str], # documents
                             rows:int=4, # LSH rows per band
                             seed:int=1, # permutation seed
                             exact:bool=False, # also require the exact shingle Jaccard >= threshold
-                            batch_size:int=20_000, # documents shingled and hashed at once (their shingles are the largest temporary)
+                            batch_size:int=5_000, # documents shingled and hashed at once (their shingles are the largest temporary)
                             max_sig_bytes:int=1 << 26, # keep all signatures if they fit in this (64 MB), else one byte per value
                             timings:dict|None=None, # if given, CPU seconds per stage are added to it
                            ) -> np.ndarray:
@@ -285,7 +285,7 @@ class NearDedup(Strategy):
                  bands:int=32, # LSH bands (bands*rows <= num_perm)
                  rows:int=4, # LSH rows per band
                  text_col:str="text", # the column to deduplicate
-                 batch_size:int=10_000, # rows per batch
+                 batch_size:int=5_000, # rows per batch
                  num_proc:int|None=None, # processes for Dataset.map (None: in-process, streamed by `near_duplicate_of_texts`)
                  exact:bool=False, # also require the exact shingle Jaccard >= threshold (see `near_duplicate_of_texts`)
                 ):

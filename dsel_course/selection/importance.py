@@ -66,7 +66,7 @@ class ImportanceResample(Strategy):
                  alpha:float=1.0, # add-alpha smoothing of both distributions
                  temperature:float=1.0, # divide log weights by this (large: closer to random)
                  text_col:str="text", # the column to score
-                 batch_size:int=10_000, num_proc:int|None=None, # batching, see apply_batched
+                 batch_size:int=5_000, num_proc:int|None=None, # batching, see apply_batched
                 ):
         if not temperature > 0: raise ValueError(f"temperature must be > 0, got {temperature}: e.g. 1.0")
         self.n_buckets, self.alpha, self.temperature = int(n_buckets), float(alpha), float(temperature)

@@ -103,7 +103,7 @@ class NGramPerplexity(Strategy):
                  k:float=0.1, # add-k smoothing
                  max_perplexity:float|None=None, # also drop rows above this perplexity (reason `high_perplexity`)
                  text_col:str="text", # the column to score
-                 batch_size:int=10_000, num_proc:int|None=None, # batching, see apply_batched
+                 batch_size:int=5_000, num_proc:int|None=None, # batching, see apply_batched
                 ):
         self.lm = NGramLM(order, k).fit(_as_texts(target, text_col))
         self.max_perplexity, self.text_col, self.batch_size, self.num_proc = max_perplexity, text_col, batch_size, num_proc

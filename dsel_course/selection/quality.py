@@ -20,6 +20,12 @@ from ..text import (ALPHA, BAD, MOJI_LEAD, MOJI_TRAIL, SPACE, UPPER, _doc_sum, c
 GOPHER_STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
 _TERMINAL = set(map(ord, '.!?"\')。！？”」'))
 
+@functools.lru_cache(maxsize=8)
+def _stop_word_hashes(words:tuple) -> np.ndarray:
+    "Sorted unique token hashes of the stop words (computed once per word list, not per batch)."
+    h = np.unique(hash_tokens(list(words), "word").hashes); h.flags.writeable = False
+    return h
+
 def quality_stats(texts:Sequence[str], # a batch of documents
                   stop_words:Sequence[str]=GOPHER_STOP_WORDS, # words counted by the stop-word rule
                  ) -> dict:
@@ -54,7 +60,7 @@ def quality_stats(texts:Sequence[str], # a batch of documents
     lastc = np.where(lastpos >= starts[:-1], codes[np.maximum(lastpos, 0)] if len(codes) else 0, 0)
     # word tokens: stop words and repeated 3-grams
     tok = tokenize_codes(codes, starts, cls, "word")
-    sw = np.unique(hash_tokens(list(stop_words), "word").hashes)
+    sw = _stop_word_hashes(tuple(stop_words))
     is_sw = np.isin(tok.hashes, sw)
     key = np.unique(tok.doc[is_sw].astype(np.uint64) * np.uint64(len(sw) + 1) + np.searchsorted(sw, tok.hashes[is_sw]).astype(np.uint64))
     n_stop = np.bincount((key // np.uint64(len(sw) + 1)).astype(np.int64), minlength=n)
@@ -108,9 +114,9 @@ def first_reason(flags:dict, # rule -> failed mask, from `rule_flags`
                 ) -> np.ndarray:
     "The first failed rule per document ('' if it passes every rule), as an object array."
     n = len(next(iter(flags.values())))
-    out = np.full(n, "", dtype=object)
-    for r in reversed(order): out[flags[r]] = r
-    return out
+    code = np.zeros(n, np.int8)   # 0: passes; i + 1: order[i] (the loop runs backwards, so the first failed rule is written last)
+    for i in range(len(order) - 1, -1, -1): code[flags[order[i]]] = i + 1
+    return np.array(("",) + tuple(order), dtype=object)[code]
 
 # %% ../../nbs/30_select.ipynb #713a749c
 def quality_reasons_batch(batch:dict, # a batch with a text column
@@ -124,7 +130,7 @@ def quality_reasons_batch(batch:dict, # a batch with a text column
 class QualityRules(Strategy):
     "Gopher/C4-style rule filter: drops each failing document with the first rule it fails as the reason."
     def __init__(self, text_col:str="text", # the column to judge
-                 batch_size:int=10_000, # rows per batch
+                 batch_size:int=5_000, # rows per batch
                  num_proc:int|None=None, # processes for Dataset.map
                  **rules, # thresholds for `rule_flags`, e.g. min_words=20, terminal_punct=False
                 ):
