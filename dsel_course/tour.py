@@ -72,7 +72,7 @@ def run_tour(mode:str|None=None, # run mode; None: get_mode() (the CLI defaults 
     if out.exists() and not force: raise FileExistsError(f"{out} exists: pass force=True (dsel tour --force) to replace it, or choose another --out")
     idx = [i for i, (t, _) in enumerate(TOUR) if not only or any(w.lower() in t.lower() for w in only)]
     if not idx: raise ValueError(f"no tour step matches {only!r}: titles are {[t for t, _ in TOUR]}")
-    if jobs is not None and (not isinstance(jobs, int) or jobs < 1): raise ValueError(f"jobs must be an int >= 1, got {jobs!r}: e.g. jobs=2 (--jobs 2)")
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1): raise ValueError(f"jobs must be an int >= 1, got {jobs!r}: e.g. jobs=2 (--jobs 2)")
     jobs = min(jobs or min(2, os.cpu_count() or 1), len(idx))
     from tqdm.auto import tqdm
     done, bar = {}, tqdm(total=len(idx), desc="tour", disable=not verbose)
