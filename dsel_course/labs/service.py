@@ -11,7 +11,7 @@ from __future__ import annotations
 import time, warnings
 import numpy as np, pandas as pd
 from datasets import Dataset, DatasetDict
-from ..core import DEFAULT_SEED, get_mode, size, cap, one_blas_thread
+from ..core import DEFAULT_SEED, get_mode, size, cap, one_blas_thread, as_list
 from ..data import load_corpus, split_dataset
 from ..report import Report
 from .recsys import summarise
@@ -96,7 +96,7 @@ class ConfidenceFilter(Strategy):
     def drop_reasons(self, ds, seed=DEFAULT_SEED):
         "'low_confidence' below the threshold, 'no_confidence' where it is missing (unless kept)."
         if self.col not in ds.column_names: raise ValueError(f"ConfidenceFilter needs a {self.col!r} column: pass col=<your agreement column>")
-        c = np.array([np.nan if v is None else v for v in ds[self.col]], float)
+        c = np.array([np.nan if v is None else v for v in as_list(ds[self.col])], float)   # one Arrow read
         r = np.where(c < self.min_conf, "low_confidence", "").astype(object)
         if not self.keep_missing: r[np.isnan(c)] = "no_confidence"
         return r
