@@ -91,8 +91,9 @@ def run_tour(mode:str|None=None, # run mode; None: get_mode() (the CLI defaults 
             for f in as_completed(futs): finish(futs[f], f.result())
     bar.close()
     rep = Report(f"dsel-course tour ({mode} mode)")
-    rep.add_markdown(f"Each experiment below runs {size('tour_seeds', mode)} seed(s) (`SIZES['tour_seeds']`) on the sizes of `{mode}` mode; "
-                     "its chapter repeats it over more seeds and asserts its directions there. Read this report as a map of the course.")
+    rep.add_markdown(f"Sizes of `{mode}` mode. The concepts, the budget curves, the service case and the recommendation case run "
+                     f"{size('tour_seeds', mode)} seed(s) here (`SIZES['tour_seeds']`); their chapters repeat them over more seeds and assert "
+                     "their directions there. Read this report as a map of the course.")
     for i in idx: rep.add_markdown(f"## {TOUR[i][0]}"); rep.parts.extend(done[i][0])
     rep.add_markdown(f"## Step timings (seconds, {jobs} process{'es' if jobs > 1 else ''})\n\n" + "\n".join(f"- {TOUR[i][0]}: {done[i][1]}" for i in idx))
     return rep.write(out)
