@@ -15,8 +15,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['DEFAULT_SEED', 'MODES', 'SIZES', 'REPORT_PACKAGES', 'set_seed', 'get_device', 'on_colab_gpu', 'get_mode', 'run_mode',
-           'size', 'trace_sizes', 'cap', 'pkg_version', 'env_report', 'as_list', 'one_blas_thread', 'OfflineError',
-           'hub_online', 'require_hub', 'hub_stand_ins', 'hub_stand_in']
+           'size', 'trace_sizes', 'cap', 'seed_list', 'pkg_version', 'env_report', 'as_list', 'one_blas_thread',
+           'OfflineError', 'hub_online', 'require_hub', 'hub_stand_ins', 'hub_stand_in']
 
 # %% ../nbs/00_core.ipynb #225dd813
 DEFAULT_SEED = 42
@@ -165,6 +165,13 @@ def cap(n:int, # how many there are
     "`n` limited to the mode's size `name` (None in SIZES keeps all `n`)."
     s = size(name, mode)
     return n if s is None else min(n, int(s))
+
+# %% ../nbs/00_core.ipynb #9e59656d
+def seed_list(name:str, # a row of SIZES that counts repeats, e.g. "case_seeds"
+              mode:str|None=None, # a mode; None uses get_mode()
+             ) -> list[int]:
+    "The seeds DEFAULT_SEED, DEFAULT_SEED + 1, ... : as many as the mode's size `name`."
+    return [DEFAULT_SEED + i for i in range(int(size(name, mode)))]
 
 # %% ../nbs/00_core.ipynb #44b0dcf5
 REPORT_PACKAGES = ("dsel-course", "torch", "transformers", "datasets", "numpy", "scikit-learn",

@@ -11,7 +11,7 @@ __all__ = ['AUG_SETS', 'augment_task', 'task_synonyms', 'accuracy_f1', 'augment_
 import time
 import numpy as np, pandas as pd
 from datasets import Dataset
-from ..core import DEFAULT_SEED, get_mode, size, cap, as_list
+from ..core import DEFAULT_SEED, get_mode, size, cap, as_list, seed_list
 from ..data import load_corpus, split_dataset
 from ..baseline import tfidf_lr
 from ..selection import select, RandomSample, texts_of
@@ -90,7 +90,7 @@ def run_augment(mode:str|None=None, # run mode
                ) -> dict:
     "`augment_seed` over seeds; DataFrames 'scores' and 'ops', and the number of words with related words."
     from tqdm.auto import tqdm
-    mode = get_mode(mode); seeds = seeds or [DEFAULT_SEED + i for i in range(size("aug_seeds", mode))]
+    mode = get_mode(mode); seeds = seeds or seed_list("aug_seeds", mode)
     ds = augment_task(mode); syn = task_synonyms(ds)
     out = [augment_seed(ds, s, budgets=aug_budgets(mode), synonyms=syn, n_aug=n_aug, aug_p=aug_p) for s in tqdm(seeds, desc="seeds", disable=not progress)]
     return dict(scores=pd.concat([o[0] for o in out], ignore_index=True), ops=pd.concat([o[1] for o in out], ignore_index=True), synonyms=len(syn))

@@ -14,7 +14,7 @@ import re, time, hashlib
 from pathlib import Path
 import numpy as np, pandas as pd
 from datasets import Dataset
-from ..core import DEFAULT_SEED, get_mode, size, cap, one_blas_thread
+from ..core import DEFAULT_SEED, get_mode, size, cap, one_blas_thread, seed_list
 from ..data import load_corpus
 from ..report import Report
 from .recsys import summarise
@@ -209,7 +209,7 @@ def recency_experiment(g:pd.DataFrame, # from load_headlines (with weak labels)
                        mode:str|None=None, # run mode (for the default seeds)
                       ) -> pd.DataFrame:
     "Macro-F1 on the latest window's weak labels for uniform, recency-weighted and most-recent training sets: one row per (budget, strategy, seed)."
-    seeds = seeds or [DEFAULT_SEED + i for i in range(size("fin_seeds", get_mode(mode)))]
+    seeds = seeds or seed_list("fin_seeds", mode)
     lab = g[(g["weak"] != 0) & ~g["row"].isin(list(exclude_rows))]
     pool = lab[~lab["month"].isin(latest)].reset_index(drop=True); test = lab[lab["month"].isin(latest)]
     ds = Dataset.from_dict(dict(text=pool["text"].tolist(), date=pool["date"].astype(str).tolist()))
@@ -229,7 +229,7 @@ def run_finance_case(mode:str|None=None, # run mode (seeds)
                      seeds:list|None=None, # seeds of the recency experiment; None: size("fin_seeds") seeds from DEFAULT_SEED
                     ) -> dict:
     "Weak labels, their agreement with the hand sample, the classifier, topic sentiment, drift table and the recency experiment."
-    mode = get_mode(mode); seeds = seeds or [DEFAULT_SEED + i for i in range(size("fin_seeds", mode))]
+    mode = get_mode(mode); seeds = seeds or seed_list("fin_seeds", mode)
     g = load_headlines(); h = hand_labels(g)
     tr = g[(g["weak"] != 0) & ~g["row"].isin(h["row"])]
     clf = fit_sentiment(tr["text"], tr["weak"], seeds[0])

@@ -15,7 +15,7 @@ import pandas as pd
 from datasets import Dataset, DatasetDict
 from typing import Sequence
 from ..baseline import embed_features
-from ..core import DEFAULT_SEED, get_device, set_seed, size, as_list
+from ..core import DEFAULT_SEED, get_device, set_seed, size, as_list, seed_list
 from ..data import load_corpus
 from ..models import load_classifier, load_tokenizer
 from ..selection.protocol import texts_of

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import numpy as np, pandas as pd
 from datasets import Dataset
-from ..core import DEFAULT_SEED, set_seed, get_mode, size, cap
+from ..core import DEFAULT_SEED, set_seed, get_mode, size, cap, seed_list
 from ..data import load_corpus
 from ..report import Report
 
@@ -222,7 +222,7 @@ def run_recsys_case(mode:str|None=None, # run mode (users kept, training steps, 
     "Every row of the table above, for every seed: one DataFrame row per (seed, model) with NDCG@10, recall@10 and the cold slice."
     from tqdm.auto import tqdm
     mode = get_mode(mode)
-    seeds = seeds or [DEFAULT_SEED + i for i in range(size("case_seeds", mode))]
+    seeds = seeds or seed_list("case_seeds", mode)
     df, train, test, nu, ni = load_interactions(mode)
     steps = int(np.ceil(size("rec_epochs", mode) * len(train) / 4096))
     feats = item_features(df, ni)
@@ -270,7 +270,7 @@ def step_recsys_case(report:Report, # the tour's report
                      mode:str, # run mode
                     ):
     "MovieLens-100k: popularity vs MF, four choices of training interactions, hard negatives, title features for cold movies."
-    res = run_recsys_case(mode, [DEFAULT_SEED + i for i in range(size("tour_seeds", mode))], progress=False)   # the chapter runs SIZES["case_seeds"]
+    res = run_recsys_case(mode, seed_list("tour_seeds", mode), progress=False)   # the chapter runs SIZES["case_seeds"]
     s = summarise(res).reset_index().dropna(axis=1, how="all")   # one seed: no std
     report.add_table(s, f"MovieLens-100k, train on each user's past, test on their later 20%; over {res['seed'].nunique()} seed(s)")
     report.add_figure(plot_recsys_case(res), "the choice of training interactions and negatives moves NDCG@10 and the cold-start slice in opposite directions")

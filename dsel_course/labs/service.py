@@ -11,7 +11,7 @@ from __future__ import annotations
 import time, warnings
 import numpy as np, pandas as pd
 from datasets import Dataset, DatasetDict
-from ..core import DEFAULT_SEED, get_mode, size, cap, one_blas_thread, as_list
+from ..core import DEFAULT_SEED, get_mode, size, cap, one_blas_thread, as_list, seed_list
 from ..data import load_corpus, split_dataset
 from ..report import Report
 from .recsys import summarise
@@ -193,7 +193,7 @@ def run_service_case(mode:str|None=None, # run mode
                     ) -> dict:
     "All five comparisons over seeds; returns DataFrames 'leakage', 'crowd', 'budget', 'fallback', 'finetune' (one row per seed and setting)."
     from tqdm.auto import tqdm
-    mode = get_mode(mode); seeds = seeds or [DEFAULT_SEED + i for i in range(size("case_seeds", mode))]
+    mode = get_mode(mode); seeds = seeds or seed_list("case_seeds", mode)
     out = {k: [] for k in ("leakage", "crowd", "budget", "fallback", "finetune")}
     for seed in tqdm(seeds, desc="service seeds", disable=not progress):
         sp = {}
@@ -244,7 +244,7 @@ def step_service_case(report:Report, # the tour's report
                       mode:str, # run mode
                      ):
     "TREC intent router: raw vs dedup split, crowd-label confidence filter, class-balance budget curve, retrieval fallback."
-    seeds = [DEFAULT_SEED + i for i in range(size("tour_seeds", mode))]   # the chapter runs SIZES["case_seeds"] and asserts
+    seeds = seed_list("tour_seeds", mode)   # the chapter runs SIZES["case_seeds"] and asserts
     res = run_service_case(mode, seeds, progress=False, finetune=False)   # the tour keeps to the cheap routers; the chapter fine-tunes
     stats = ["mean", "std"] if len(seeds) > 1 else ["mean"]
     lk = res["leakage"].groupby(["data", "router"])["macro_f1"].agg(stats).reset_index()

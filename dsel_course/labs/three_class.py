@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import numpy as np, pandas as pd
 from datasets import Dataset, DatasetDict
-from ..core import DEFAULT_SEED, get_mode, size, cap, as_list
+from ..core import DEFAULT_SEED, get_mode, size, cap, as_list, seed_list
 from ..data import load_corpus, split_dataset
 from ..baseline import embed_features, fit_predict_lr
 from ..selection import select, RandomSample, ClassBalanced, ExactDedup, texts_of
@@ -173,7 +173,7 @@ def run_three_class(mode:str|None=None, # run mode
                    ) -> dict:
     "`three_class_seed` over seeds; DataFrames 'drops', 'choice', 'budget' with a seed column."
     from tqdm.auto import tqdm
-    mode = get_mode(mode); seeds = seeds or [DEFAULT_SEED + i for i in range(size("three_seeds", mode))]
+    mode = get_mode(mode); seeds = seeds or seed_list("three_seeds", mode)
     ds = three_class_data(mode)
     res = [three_class_seed(ds, s, budgets=budgets, mode=mode) for s in tqdm(seeds, desc="three-class seeds", disable=not progress)]
     return {k: pd.concat([r[k] for r in res], ignore_index=True) for k in ("drops", "choice", "budget")}

@@ -14,7 +14,7 @@ import math, re
 import datasets
 import numpy as np
 from datasets import Dataset
-from ..core import DEFAULT_SEED, as_list
+from ..core import DEFAULT_SEED, as_list, seed_list
 from .protocol import Strategy, register, texts_of
 
 # %% auto #0

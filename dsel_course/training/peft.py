@@ -19,7 +19,7 @@ import torch
 from datasets import Dataset
 from torch import nn
 from typing import Sequence
-from ..core import DEFAULT_SEED, get_device, set_seed, as_list
+from ..core import DEFAULT_SEED, get_device, set_seed, as_list, seed_list
 from .trainer import (TrainConfig, autocast_dtype, check_labelled, is_better, length_grouped_batches,
                                           linear_warmup_decay, pad_batch, tokenize_dataset, validation_record)
 
