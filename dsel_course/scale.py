@@ -16,7 +16,7 @@ import numpy as np
 from datasets import Dataset
 from .core import DEFAULT_SEED
 from .selection.protocol import Strategy, Pipeline, arrow_table, select, make_strategy, texts_of
-from .selection.dedup import ExactDedup, NearDedup, exact_hash_batch, minhash_batch, near_duplicate_of
+from .selection.dedup import ExactDedup, NearDedup, exact_hash_batch, minhash_batch
 from .selection.quality import QualityRules, quality_reasons_batch
 from .selection.importance import ImportanceResample, hashed_ngram_features, log_ratio_batch
 
@@ -95,7 +95,7 @@ def ray_near_reasons(ds:Dataset, s:NearDedup, n_blocks:int=8) -> np.ndarray:
     fn = functools.partial(minhash_batch, text_col=s.text_col, unit=s.unit, n=s.n, num_perm=s.num_perm)
     rds = to_ray(ds, s.text_col, n_blocks).map_batches(on_rows(fn, s.text_col, "sig"), batch_format="numpy", batch_size=s.batch_size)
     sig = collect(rds, ["sig"])["sig"].astype(np.uint32).reshape(len(ds), s.num_perm)
-    first = near_duplicate_of(sig, s.threshold, s.bands, s.rows)
+    first = s.clusters(ds, sig)
     return np.where(first == np.arange(len(ds)), "", "near_duplicate").astype(object)
 
 def ray_quality_reasons(ds:Dataset, s:QualityRules, n_blocks:int=8) -> np.ndarray:

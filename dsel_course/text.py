@@ -9,6 +9,7 @@ __all__ = ['WORD', 'CJK', 'SPACE', 'UPPER', 'ALPHA', 'BAD', 'MOJI_LEAD', 'MOJI_T
 
 # %% ../nbs/30_select.ipynb #imp92508376
 import functools
+import numba
 import numpy as np
 import unicodedata
 from dataclasses import dataclass
@@ -118,18 +119,42 @@ def _doc_sum(x:np.ndarray, # per-character values (bool or integer), all documen
     return out
 
 # %% ../nbs/30_select.ipynb #7b678785
+@numba.njit(cache=True, nogil=True)
+def _word_tokens_kernel(codes, starts, cls, low, pw, out_h, out_d):   # the numpy word path below, one character at a time
+    m = 0; big = low.shape[0] - 1
+    for d in range(starts.shape[0] - 1):
+        prev_word = False; is_open = False; acc = np.uint64(0); off = 0
+        for i in range(starts[d], starts[d + 1]):
+            c = cls[i]
+            if c & (WORD | CJK) == 0: prev_word = False; continue
+            w = (c & WORD) != 0; lc = np.uint64(low[codes[i]] if codes[i] < big else codes[i])
+            if w and prev_word: off += 1; acc += lc * pw[min(off, 63)]
+            else:
+                if is_open:
+                    h = acc ^ (acc >> _S33); h *= _M64[0]; h ^= h >> _S33; h *= _M64[1]; out_h[m] = h ^ (h >> _S33); out_d[m] = d; m += 1
+                acc = lc * pw[0]; off = 0; is_open = True
+            prev_word = w
+        if is_open:
+            h = acc ^ (acc >> _S33); h *= _M64[0]; h ^= h >> _S33; h *= _M64[1]; out_h[m] = h ^ (h >> _S33); out_d[m] = d; m += 1
+    return m
+
 def tokenize_codes(codes:np.ndarray, # code points from `encode_texts`
                    starts:np.ndarray, # document starts from `encode_texts`
                    cls:np.ndarray, # `classify(codes)`
                    unit:str="word", # "word": runs of letters/digits, each CJK character alone; "char": every letter/digit/CJK character
+                   jit:bool=True, # words by one compiled loop (numba); False: the numpy definition below (the same tokens)
                   ) -> Tokens:
     "Lower-cased token hashes and document ids of already encoded texts (so a caller that needs the codes encodes once)."
     if unit not in ("word", "char"): raise ValueError(f"unit must be 'word' or 'char', got {unit!r}")
     n = len(starts) - 1
     tok = (cls & (WORD | CJK)) != 0
-    pos = np.flatnonzero(tok)
+    pos = np.flatnonzero(tok)   # every token character: at most this many tokens
     if unit == "char":   # document ids by repeating each id by its token count (cheaper than a search per token)
         return Tokens(char_hash(codes[pos]), np.repeat(np.arange(n), _doc_sum(tok, starts)), n)
+    if jit:
+        h, d = np.empty(len(pos), np.uint64), np.empty(len(pos), np.int64)
+        m = _word_tokens_kernel(codes, starts, cls, char_table()[1], _POW, h, d)
+        return Tokens(h[:m], d[:m], n)
     isword = (cls & WORD) != 0
     cont = np.zeros(len(codes), bool)   # True where a word character continues the previous one
     cont[1:] = isword[1:] & isword[:-1]

@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['exact_hash_batch', 'first_occurrence', 'ExactDedup', 'fmix32', 'minhash_perms', 'minhash_signatures', 'shingle', 'band_key', 'band_pairs', 'pairs_from_band_keys', 'lsh_candidates', 'lsh_probability', 'near_duplicate_of', 'shingle_jaccard', 'count_equal', 'sig_fingerprint', 'near_duplicate_of_texts', 'minhash_batch', 'NearDedup']
+__all__ = ['exact_hash_batch', 'first_occurrence', 'ExactDedup', 'fmix32', 'minhash_perms', 'minhash_signatures', 'shingle', 'minhash_signatures_jit', 'band_key', 'band_pairs', 'pairs_from_band_keys', 'lsh_candidates', 'lsh_probability', 'near_duplicate_of', 'band_keys32', 'shingle_jaccard', 'confirm_pairs', 'count_equal', 'sig_fingerprint', 'near_duplicate_of_texts', 'minhash_batch', 'NearDedup']
 
 # %% ../../nbs/30_select.ipynb #imp39941685
 import functools
+import numba
 import numpy as np
 import unicodedata
 from datasets import Dataset
@@ -106,6 +107,29 @@ def shingle(texts:Sequence[str], # documents
     "Shingles (n-grams of tokens) of each document; documents shorter than n use their tokens."
     return ngram_hashes(hash_tokens(texts, unit), n, short=True)
 
+# %% ../../nbs/30_select.ipynb #f16e2771
+@numba.njit(cache=True, nogil=True)
+def _minhash_kernel(hv, starts, a, b, out):   # out[d, k] = min over the shingles h of document d of a_k h + b_k (mod 2^32)
+    P = a.shape[0]; row = np.empty(P, np.uint32)
+    for d in range(starts.shape[0] - 1):
+        row[:] = np.uint32(0xFFFFFFFF)
+        for i in range(starts[d], starts[d + 1]):
+            h = hv[i]
+            for k in range(P): row[k] = min(row[k], np.uint32(a[k] * h + b[k]))
+        out[d, :] = row
+
+def minhash_signatures_jit(shingles:Tokens, # 64-bit shingle hashes with their document ids
+                           num_perm:int=128, # permutations per signature
+                           seed:int=1, # permutation seed (datasketch's `seed`)
+                          ) -> np.ndarray:
+    "`minhash_signatures` as one compiled pass over the shingles (numba): the same (n_docs, num_perm) uint32 values."
+    a, b = minhash_perms(num_perm, seed)
+    hv = fmix32((shingles.hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    starts = np.zeros(shingles.n_docs + 1, np.int64); np.cumsum(shingles.counts(), out=starts[1:])
+    out = np.empty((shingles.n_docs, num_perm), np.uint32)
+    _minhash_kernel(hv, starts, a, b, out)
+    return out
+
 # %% ../../nbs/30_select.ipynb #e418e151
 def band_key(sigT:np.ndarray, # (num_perm, n_docs) signatures, one contiguous row per permutation
              band:int, # which band
@@ -163,21 +187,47 @@ def near_duplicate_of(sig:np.ndarray, # (n_docs, num_perm) MinHash signatures
                       bands:int=32, # LSH bands
                       rows:int=4, # LSH rows per band
                       max_pairs:int=1 << 20, # candidate pairs verified per block
+                      *, texts:Sequence[str]|None=None, # the documents: if given, pairs near the threshold are confirmed on them (`confirm_pairs`)
+                      **confirm, # exact, exact_margin, unit, n: passed to `confirm_pairs`
                      ) -> np.ndarray:
     "For each document, the first document of its near-duplicate cluster (itself if it is first or unique)."
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     n = len(sig)
     pairs = lsh_candidates(sig, bands, rows)
-    ok = np.zeros(len(pairs), bool)
+    est = np.zeros(len(pairs))
     for s in range(0, len(pairs), max_pairs):
         p = pairs[s:s + max_pairs]
-        ok[s:s + max_pairs] = (sig[p[:, 0]] == sig[p[:, 1]]).mean(1) >= threshold
-    e = pairs[ok]
+        est[s:s + max_pairs] = (sig[p[:, 0]] == sig[p[:, 1]]).mean(1)
+    e, est = pairs[est >= threshold], est[est >= threshold]
+    if texts is not None and len(e): e = e[confirm_pairs(texts, e, est, threshold, **confirm)]
     g = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
     _, lab = connected_components(g, directed=False)
     _, first = np.unique(lab, return_index=True)          # first index of each component
     return first[lab]
+
+# %% ../../nbs/30_select.ipynb #a7d23aac
+_M64U, _S33U, _S32U = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)), np.uint64(33), np.uint64(32)
+
+@numba.njit(cache=True, nogil=True)
+def _band_keys_kernel(sig, rows, out):   # out[b, d]: the top 32 bits of band_key(sig.T, b, rows)[d]
+    for d in range(sig.shape[0]):
+        for bnd in range(out.shape[0]):
+            key = np.uint64(0)
+            for c in range(bnd * rows, (bnd + 1) * rows):
+                key ^= np.uint64(sig[d, c])
+                key ^= key >> _S33U; key *= _M64U[0]; key ^= key >> _S33U; key *= _M64U[1]; key ^= key >> _S33U
+            out[bnd, d] = np.uint32(key >> _S32U)
+
+def band_keys32(sig:np.ndarray, # (n_docs, num_perm) uint32 signatures
+                bands:int=32, # number of bands
+                rows:int=4, # rows per band
+               ) -> np.ndarray:
+    "(bands, n_docs) uint32: the top half of `band_key` for every band, in one compiled pass over the signatures (numba)."
+    if bands * rows > sig.shape[1]: raise ValueError(f"bands*rows = {bands*rows} exceeds num_perm = {sig.shape[1]}: use fewer bands or rows")
+    out = np.empty((bands, len(sig)), np.uint32)
+    _band_keys_kernel(np.ascontiguousarray(sig, np.uint32), rows, out)
+    return out
 
 # %% ../../nbs/30_select.ipynb #f2b2e9ac
 def shingle_jaccard(texts:Sequence[str], # documents
@@ -200,6 +250,21 @@ def shingle_jaccard(texts:Sequence[str], # documents
     packed.sort(); dup = packed[1:] == packed[:-1]   # a shingle in both sets of a pair appears twice in a row
     inter = np.bincount((packed[1:][dup] >> np.uint64(40)).astype(np.int64), minlength=m)
     return inter / np.maximum(size[a] + size[b] - inter, 1)
+
+def confirm_pairs(texts:Sequence[str], # documents
+                  pairs:np.ndarray, # (m, 2) pairs whose MinHash estimate is >= threshold
+                  est:np.ndarray, # their MinHash estimates
+                  threshold:float, # the Jaccard threshold
+                  *, exact:bool=False, # check every pair against the exact Jaccard
+                  exact_margin:float=0.15, # else only the pairs whose estimate is under threshold + this (0: none)
+                  unit:str="char", # shingle unit
+                  n:int=5, # shingle length
+                 ) -> np.ndarray:
+    "Mask of the pairs kept: a clear estimate (>= threshold + exact_margin) as it is, the others only if their exact shingle Jaccard >= threshold."
+    ok = np.ones(len(pairs), bool)
+    check = ok.copy() if exact else np.asarray(est) < threshold + exact_margin
+    if check.any(): ok[check] = shingle_jaccard(texts, pairs[check], unit, n) >= threshold
+    return ok
 
 def count_equal(S:np.ndarray, # (n_docs, width) one row per document: signatures, or their fingerprints
                 a:np.ndarray, # first document of each pair
@@ -225,7 +290,8 @@ def near_duplicate_of_texts(texts:Sequence[str], # documents
                             bands:int=32, # LSH bands
                             rows:int=4, # LSH rows per band
                             seed:int=1, # permutation seed
-                            exact:bool=False, # also require the exact shingle Jaccard >= threshold
+                            exact:bool=False, # check every pair that passes the MinHash estimate against the exact shingle Jaccard
+                            exact_margin:float=0.15, # else check only those whose estimate is under threshold + this (0: trust every estimate)
                             batch_size:int=5_000, # documents shingled and hashed at once (their shingles are the largest temporary)
                             max_sig_bytes:int=1 << 26, # keep all signatures if they fit in this (64 MB), else one byte per value
                             timings:dict|None=None, # if given, CPU seconds per stage are added to it
@@ -236,28 +302,30 @@ def near_duplicate_of_texts(texts:Sequence[str], # documents
     from scipy.sparse.csgraph import connected_components
     N, T = len(texts), (timings if timings is not None else {})
     def tick(k, t0): t1 = time.process_time(); T[k] = T.get(k, 0.0) + t1 - t0; return t1
-    def sigs_of(idx): return minhash_signatures(shingle([texts[i] for i in idx], unit, n), num_perm, seed)
+    def sigs_of(idx): return minhash_signatures_jit(shingle([texts[i] for i in idx], unit, n), num_perm, seed)
     if bands * rows > num_perm: raise ValueError(f"bands*rows = {bands*rows} exceeds num_perm = {num_perm}: use fewer bands or rows")
     keep = N * num_perm * 4 <= max_sig_bytes   # else keep one byte per value and confirm the pairs that pass
     keys = [np.empty(N, np.uint32) for _ in range(bands)]; S = np.empty((N, num_perm), np.uint32 if keep else np.uint8)
     for s in range(0, N, batch_size):
         t0 = time.process_time(); sh = shingle(texts[s:s + batch_size], unit, n); t0 = tick("shingle", t0)
-        sg = minhash_signatures(sh, num_perm, seed); t0 = tick("signature", t0); del sh
-        sgT = np.ascontiguousarray(sg.T)
-        for b in range(bands): keys[b][s:s + len(sg)] = band_key(sgT, b, rows) >> np.uint64(32)
+        sg = minhash_signatures_jit(sh, num_perm, seed); t0 = tick("signature", t0); del sh
+        for b, k in enumerate(band_keys32(sg, bands, rows)): keys[b][s:s + len(sg)] = k
         S[s:s + len(sg)] = sg if keep else sig_fingerprint(sg)
         tick("band_keys", t0)
     t0, e, Nu = time.process_time(), [], np.uint64(max(N, 1))
     for b in range(bands):   # band by band: its pairs are verified at once, so the whole candidate list never exists
         p = band_pairs(keys[b], key_bits=32); keys[b] = None; t0 = tick("band_sort", t0)
         e.append(p[count_equal(S, p // Nu, p % Nu) / num_perm >= threshold]); del p; t0 = tick("verify", t0)
-    del S, keys
     e = np.unique(np.concatenate(e)); e = np.stack([e // Nu, e % Nu], 1).astype(np.int64)
+    if keep: est = count_equal(S, e[:, 0], e[:, 1]) / num_perm
+    del S, keys
     if not keep and len(e):   # confirm on the signatures, recomputed for the documents of these pairs only
         u, inv = np.unique(e, return_inverse=True); inv = inv.reshape(e.shape)
         su = np.concatenate([sigs_of(u[s:s + batch_size]) for s in range(0, len(u), batch_size)])
-        e = e[count_equal(su, inv[:, 0], inv[:, 1]) / num_perm >= threshold]; del su; t0 = tick("recompute", t0)
-    if exact and len(e): e = e[shingle_jaccard(texts, e, unit, n) >= threshold]; t0 = tick("exact", t0)
+        est = count_equal(su, inv[:, 0], inv[:, 1]) / num_perm; e, est = e[est >= threshold], est[est >= threshold]; del su
+        t0 = tick("recompute", t0)
+    if len(e) and (exact or exact_margin > 0):
+        e = e[confirm_pairs(texts, e, est, threshold, exact=exact, exact_margin=exact_margin, unit=unit, n=n)]; t0 = tick("exact", t0)
     g = coo_matrix((np.ones(len(e), np.int8), (e[:, 0], e[:, 1])), shape=(N, N))
     _, lab = connected_components(g, directed=False)
     _, first = np.unique(lab, return_index=True)
@@ -273,7 +341,7 @@ def minhash_batch(batch:dict, # a batch with a text column
                   seed:int=1, # permutation seed
                  ) -> np.ndarray:
     "(batch size, num_perm) MinHash signatures of a batch (a pure batch function)."
-    return minhash_signatures(shingle(batch[text_col], unit, n), num_perm, seed)
+    return minhash_signatures_jit(shingle(batch[text_col], unit, n), num_perm, seed)
 
 @register("near_dedup", chapter="30_select")
 class NearDedup(Strategy):
@@ -287,12 +355,14 @@ class NearDedup(Strategy):
                  text_col:str="text", # the column to deduplicate
                  batch_size:int=5_000, # rows per batch
                  num_proc:int|None=None, # processes for Dataset.map (None: in-process, streamed by `near_duplicate_of_texts`)
-                 exact:bool=False, # also require the exact shingle Jaccard >= threshold (see `near_duplicate_of_texts`)
+                 exact:bool=False, # check every pair against the exact shingle Jaccard (see `confirm_pairs`)
+                 exact_margin:float=0.15, # else only the pairs whose estimate is under threshold + this (0: trust the estimate)
                 ):
         if not 0 < threshold <= 1: raise ValueError(f"threshold must be in (0, 1], got {threshold}: e.g. 0.6")
+        if not 0 <= exact_margin <= 1: raise ValueError(f"exact_margin must be in [0, 1], got {exact_margin}: e.g. 0.15 (0 trusts the MinHash estimate)")
         if bands * rows > num_perm: raise ValueError(f"bands*rows = {bands*rows} exceeds num_perm = {num_perm}: use fewer bands or rows")
         self.threshold, self.unit, self.n, self.num_perm, self.bands, self.rows = threshold, unit, n, num_perm, bands, rows
-        self.text_col, self.batch_size, self.num_proc, self.exact = text_col, batch_size, num_proc, exact
+        self.text_col, self.batch_size, self.num_proc, self.exact, self.exact_margin = text_col, batch_size, num_proc, exact, exact_margin
         self.name = f"NearDedup(J>={threshold},{unit}{n})"
     def texts(self, ds:Dataset) -> list[str]:
         "The texts that are shingled (a subclass that normalises them first overrides this)."
@@ -301,12 +371,16 @@ class NearDedup(Strategy):
         "MinHash signatures of every row."
         fn = functools.partial(minhash_batch, text_col=self.text_col, unit=self.unit, n=self.n, num_perm=self.num_perm)
         return apply_batched(ds, fn, self.batch_size, self.num_proc, [self.text_col]).astype(np.uint32).reshape(len(ds), self.num_perm)
+    def clusters(self, ds:Dataset, sig:np.ndarray) -> np.ndarray:
+        "`near_duplicate_of` these signatures of ds's rows, with this strategy's settings (pairs near the threshold confirmed on `texts`)."
+        return near_duplicate_of(sig, self.threshold, self.bands, self.rows, texts=self.texts(ds), exact=self.exact,
+                                 exact_margin=self.exact_margin, unit=self.unit, n=self.n)
     def drop_reasons(self, ds, seed=DEFAULT_SEED):
         "'near_duplicate' for every document that is not the first of its cluster."
-        if self.num_proc is None or self.exact:
-            first = near_duplicate_of_texts(self.texts(ds), self.threshold, unit=self.unit, n=self.n, num_perm=self.num_perm,
-                                            bands=self.bands, rows=self.rows, exact=self.exact, batch_size=self.batch_size)
-        else: first = near_duplicate_of(self.signatures(ds), self.threshold, self.bands, self.rows)
+        if self.num_proc is None:
+            first = near_duplicate_of_texts(self.texts(ds), self.threshold, unit=self.unit, n=self.n, num_perm=self.num_perm, bands=self.bands,
+                                            rows=self.rows, exact=self.exact, exact_margin=self.exact_margin, batch_size=self.batch_size)
+        else: first = self.clusters(ds, self.signatures(ds))
         return np.where(first == np.arange(len(ds)), "", "near_duplicate").astype(object)
     @classmethod
     def example(cls, ds, rng):
