@@ -235,12 +235,12 @@ def shingle_jaccard(texts:Sequence[str], # documents
                     unit:str="char", # shingle unit
                     n:int=5, # shingle length
                    ) -> np.ndarray:
-    "Exact Jaccard similarity of the shingle-hash sets of each pair (vectorised over all pairs)."
+    "Exact Jaccard similarity of the shingle-hash sets of each pair (vectorised over all pairs; 1 for two empty sets)."
     if len(pairs) == 0: return np.zeros(0)
     u, inv = np.unique(pairs, return_inverse=True); inv = inv.reshape(pairs.shape)
     sh = shingle([texts[i] for i in u], unit, n)
     o = np.lexsort((sh.hashes, sh.doc)); h, d = sh.hashes[o], sh.doc[o]
-    keep = np.r_[True, (h[1:] != h[:-1]) | (d[1:] != d[:-1])]; h, d = h[keep], d[keep]   # each document's set
+    keep = np.ones(len(h), bool); keep[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1]); h, d = h[keep], d[keep]   # each document's set
     size = np.bincount(d, minlength=len(u)); off = np.r_[0, np.cumsum(size)]
     a, b, m = inv[:, 0], inv[:, 1], len(pairs)
     def gather(x, L):   # the sets of documents x, one after another
@@ -249,7 +249,8 @@ def shingle_jaccard(texts:Sequence[str], # documents
     packed = (k << np.uint64(40)) | (np.r_[gather(a, size[a]), gather(b, size[b])] >> np.uint64(24))  # (pair, top 40 bits of hash)
     packed.sort(); dup = packed[1:] == packed[:-1]   # a shingle in both sets of a pair appears twice in a row
     inter = np.bincount((packed[1:][dup] >> np.uint64(40)).astype(np.int64), minlength=m)
-    return inter / np.maximum(size[a] + size[b] - inter, 1)
+    union = size[a] + size[b] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1), 1.0)   # two documents without shingles are alike (so are their signatures)
 
 def confirm_pairs(texts:Sequence[str], # documents
                   pairs:np.ndarray, # (m, 2) pairs whose MinHash estimate is >= threshold
