@@ -186,13 +186,36 @@ def fmix64_inplace(h:np.ndarray, # uint64 values, overwritten with their fmix64
     np.right_shift(h, _S33, out=tmp); h ^= tmp
     return h
 
+_SHORT = np.uint64(0x5555555555555555)
+
+@numba.njit(cache=True, nogil=True)
+def _ngram_kernel(h, doc, n, short, mult, out_h, out_d):   # the numpy path below, one document at a time
+    L = h.shape[0]; m = 0; i = 0
+    while i < L:
+        j = i
+        while j < L and doc[j] == doc[i]: j += 1   # tokens i..j-1 are one document's
+        if j - i >= n:
+            for s in range(i, j - n + 1):
+                acc = np.uint64(0)
+                for k in range(n): acc += h[s + k] * mult[k]
+                acc ^= acc >> _S33; acc *= _M64[0]; acc ^= acc >> _S33; acc *= _M64[1]; out_h[m] = acc ^ (acc >> _S33); out_d[m] = doc[i]; m += 1
+        elif short:
+            for s in range(i, j): out_h[m] = h[s] ^ _SHORT; out_d[m] = doc[i]; m += 1
+        i = j
+    return m
+
 def ngram_hashes(t:Tokens, # tokens of a batch
                  n:int, # n-gram order
                  short:bool=False, # documents with fewer than n tokens contribute their tokens as 1-grams
+                 jit:bool=True, # one compiled loop (numba); False: the numpy definition below (the same hashes)
                 ) -> Tokens:
     "Hashes of the n-grams of consecutive tokens inside each document (n-grams never cross documents)."
     if not 1 <= n <= 16: raise ValueError(f"n must be in 1..16, got {n}")
     if n == 1: return t
+    if jit:
+        h, d = np.empty(len(t.hashes), np.uint64), np.empty(len(t.hashes), np.int64)
+        m = _ngram_kernel(t.hashes, t.doc, n, short, _NG_MULT, h, d)
+        return Tokens(h[:m], d[:m], t.n_docs)
     m, L = len(t.hashes) - n + 1, len(t.hashes)
     h = np.zeros(L, np.uint64); ok = np.zeros(L, bool)   # n-gram i starts at token i
     if m > 0:
@@ -204,7 +227,7 @@ def ngram_hashes(t:Tokens, # tokens of a batch
     if short:  # documents with fewer than n tokens keep their tokens, in place, so the order stays by document
         few_docs = t.counts() < n
         if few_docs.any():
-            few = few_docs[t.doc]; h[few] = t.hashes[few] ^ np.uint64(0x5555555555555555); ok |= few
+            few = few_docs[t.doc]; h[few] = t.hashes[few] ^ _SHORT; ok |= few
     return Tokens(h[ok], t.doc[ok], t.n_docs)
 
 # %% ../nbs/30_select.ipynb #c7fc6814

@@ -109,12 +109,13 @@ def shingle(texts:Sequence[str], # documents
 
 # %% ../../nbs/30_select.ipynb #f16e2771
 @numba.njit(cache=True, nogil=True)
-def _minhash_kernel(hv, starts, a, b, out):   # out[d, k] = min over the shingles h of document d of a_k h + b_k (mod 2^32)
+def _minhash_kernel(hashes, starts, a, b, out):   # out[d, k] = min over the shingles of document d of a_k fmix32(h) + b_k (mod 2^32)
     P = a.shape[0]; row = np.empty(P, np.uint32)
     for d in range(starts.shape[0] - 1):
         row[:] = np.uint32(0xFFFFFFFF)
         for i in range(starts[d], starts[d + 1]):
-            h = hv[i]
+            h = np.uint32(hashes[i] & np.uint64(0xFFFFFFFF))   # fmix32 of the low 32 bits, as `minhash_signatures`
+            h ^= h >> _F32[0]; h = np.uint32(h * _F32[1]); h ^= h >> _F32[2]; h = np.uint32(h * _F32[3]); h ^= h >> _F32[0]
             for k in range(P): row[k] = min(row[k], np.uint32(a[k] * h + b[k]))
         out[d, :] = row
 
@@ -124,10 +125,9 @@ def minhash_signatures_jit(shingles:Tokens, # 64-bit shingle hashes with their d
                           ) -> np.ndarray:
     "`minhash_signatures` as one compiled pass over the shingles (numba): the same (n_docs, num_perm) uint32 values."
     a, b = minhash_perms(num_perm, seed)
-    hv = fmix32((shingles.hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
     starts = np.zeros(shingles.n_docs + 1, np.int64); np.cumsum(shingles.counts(), out=starts[1:])
     out = np.empty((shingles.n_docs, num_perm), np.uint32)
-    _minhash_kernel(hv, starts, a, b, out)
+    _minhash_kernel(np.ascontiguousarray(shingles.hashes, np.uint64), starts, a, b, out)
     return out
 
 # %% ../../nbs/30_select.ipynb #e418e151
