@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['GOPHER_STOP_WORDS', 'RULE_ORDER', 'quality_stats', 'rule_flags', 'first_reason', 'quality_reasons_batch', 'QualityRules']
+__all__ = ['GOPHER_STOP_WORDS', 'RULE_ORDER', 'char_stats', 'quality_stats', 'rule_flags', 'first_reason', 'quality_reasons_batch', 'QualityRules']
 
 # %% ../../nbs/30_select.ipynb #imp14356053
 import functools
+import numba
 import numpy as np
 from typing import Sequence
 from ..core import DEFAULT_SEED
@@ -26,13 +27,40 @@ def _stop_word_hashes(words:tuple) -> np.ndarray:
     h = np.unique(hash_tokens(list(words), "word").hashes); h.flags.writeable = False
     return h
 
-def quality_stats(texts:Sequence[str], # a batch of documents
-                  stop_words:Sequence[str]=GOPHER_STOP_WORDS, # words counted by the stop-word rule
-                 ) -> dict:
-    "Per-document measurements used by the quality rules, as numpy arrays (a vectorised batch function)."
-    n = len(texts)
-    codes, starts = encode_texts(texts)   # encoded and classified once; the tokens below reuse both
-    cls = classify(codes)
+_CHAR_STATS = ("n_words", "alpha_words", "n_nonspace", "n_symbols", "n_bad", "n_alpha", "n_upper", "last_char")
+
+@numba.njit(cache=True, nogil=True)
+def _char_stats_kernel(codes, starts, cls, out):   # the numpy path of `char_stats`, one document at a time; out: (n, 8) int64
+    for d in range(starts.shape[0] - 1):
+        a, b = starts[d], starts[d + 1]
+        words = aw = ns = sym = bad = al = up = last = run = 0; prev_space = True; word_alpha = False
+        for i in range(a, b):
+            c = cls[i]; sp = (c & SPACE) != 0; isal = (c & ALPHA) != 0
+            if not sp:
+                ns += 1; last = codes[i]
+                if prev_space:   # a whitespace word starts here: close the previous one
+                    if words > 0 and word_alpha: aw += 1
+                    words += 1; word_alpha = isal
+                else: word_alpha = word_alpha or isal
+            prev_space = sp
+            run = run + 1 if codes[i] == 46 else 0   # '.': the third dot of a run counts once
+            if codes[i] == 35 or codes[i] == 0x2026 or run == 3: sym += 1
+            if (c & BAD) != 0 or ((c & MOJI_LEAD) != 0 and i + 1 < b and (cls[i + 1] & MOJI_TRAIL) != 0): bad += 1
+            if isal: al += 1
+            if (c & UPPER) != 0: up += 1
+        if words > 0 and word_alpha: aw += 1
+        out[d, 0] = words; out[d, 1] = aw; out[d, 2] = ns; out[d, 3] = sym; out[d, 4] = bad; out[d, 5] = al; out[d, 6] = up; out[d, 7] = last
+
+def char_stats(codes:np.ndarray, # code points from `encode_texts`
+               starts:np.ndarray, # document starts from `encode_texts`
+               cls:np.ndarray, # `classify(codes)`
+               jit:bool=True, # one compiled pass (numba); False: the numpy definition below (the same counts)
+              ) -> dict:
+    "Per-document character counts for the rules: whitespace words (and those with a letter), non-space, symbols, broken, letters, upper case, last non-space code point."
+    n = len(starts) - 1
+    if jit:
+        out = np.empty((n, len(_CHAR_STATS)), np.int64); _char_stats_kernel(codes, starts, cls, out)
+        return dict(zip(_CHAR_STATS, out.T))
     space, alpha = (cls & SPACE) != 0, (cls & ALPHA) != 0
     nonspace = ~space
     # whitespace words (Gopher's definition): runs of non-space characters
@@ -42,11 +70,12 @@ def quality_stats(texts:Sequence[str], # a batch of documents
     p = np.flatnonzero(nonspace)
     wfirst = np.flatnonzero(wst[p])
     word_has_alpha = np.maximum.reduceat(alpha[p], wfirst) if len(wfirst) else np.zeros(0, bool)
-    alpha_words = np.bincount(np.repeat(np.arange(n), n_words), weights=word_has_alpha, minlength=n)
-    # symbols: '#', '…' and runs of three or more dots
+    alpha_words = np.bincount(np.repeat(np.arange(n), n_words), weights=word_has_alpha, minlength=n).astype(np.int64)
+    # symbols: '#', '…' and runs of three or more dots (inside one document), each run counted once
     dot = codes == ord(".")
     ell = np.zeros(len(codes), bool)
     if len(codes) > 2: ell[2:] = dot[2:] & dot[1:-1] & dot[:-2]
+    ell[heads] = False; ell[(heads + 1)[heads + 1 < len(codes)]] = False   # the two dots before must be in the same document
     ell[1:] &= ~ell[:-1] if len(codes) > 1 else ell[1:]   # count each run of dots once
     n_symbols = _doc_sum((codes == ord("#")) | (codes == 0x2026) | ell, starts)
     # broken encoding: replacement/control characters, and mojibake lead+trail pairs inside a document
@@ -57,28 +86,41 @@ def quality_stats(texts:Sequence[str], # a batch of documents
     # last non-space character of each document: the last non-space position before the document's end
     j = np.searchsorted(p, starts[1:]) - 1
     lastpos = np.where(j >= 0, p[np.maximum(j, 0)] if len(p) else 0, -1)
-    lastc = np.where(lastpos >= starts[:-1], codes[np.maximum(lastpos, 0)] if len(codes) else 0, 0)
-    # word tokens: stop words and repeated 3-grams
-    tok = tokenize_codes(codes, starts, cls, "word")
+    last_char = np.where(lastpos >= starts[:-1], codes[np.maximum(lastpos, 0)] if len(codes) else 0, 0).astype(np.int64)
+    return dict(n_words=n_words, alpha_words=alpha_words, n_nonspace=_doc_sum(nonspace, starts), n_symbols=n_symbols, n_bad=n_bad,
+                n_alpha=_doc_sum(alpha, starts), n_upper=_doc_sum((cls & UPPER) != 0, starts), last_char=last_char)
+
+# %% ../../nbs/30_select.ipynb #d6dcc142
+def quality_stats(texts:Sequence[str], # a batch of documents
+                  stop_words:Sequence[str]=GOPHER_STOP_WORDS, # words counted by the stop-word rule
+                  jit:bool=True, # character counts and word tokens by numba's compiled loops (False: the numpy definitions)
+                 ) -> dict:
+    "Per-document measurements used by the quality rules, as numpy arrays (a vectorised batch function)."
+    n = len(texts)
+    codes, starts = encode_texts(texts)   # encoded and classified once; the tokens below reuse both
+    cls = classify(codes)
+    cs = char_stats(codes, starts, cls, jit)
+    n_words, n_alpha = cs["n_words"], cs["n_alpha"]
+    # word tokens: distinct stop words per document, by marking (document, stop word) cells
+    tok = tokenize_codes(codes, starts, cls, "word", jit=jit)
     sw = _stop_word_hashes(tuple(stop_words))
     is_sw = np.isin(tok.hashes, sw)
-    key = np.unique(tok.doc[is_sw].astype(np.uint64) * np.uint64(len(sw) + 1) + np.searchsorted(sw, tok.hashes[is_sw]).astype(np.uint64))
-    n_stop = np.bincount((key // np.uint64(len(sw) + 1)).astype(np.int64), minlength=n)
+    seen = np.zeros((n, len(sw)), bool); seen[tok.doc[is_sw], np.searchsorted(sw, tok.hashes[is_sw])] = True
+    n_stop = seen.sum(1)
     # repeated 3-grams: one sort of (document << 32 | top 32 bits of the hash); equal neighbours are repeats.
     # (A false repeat needs a 32-bit hash collision inside one document.) The n-grams arrive in document order,
     # so the stable sort only has to order each short run.
-    g = ngram_hashes(tok, 3)
+    g = ngram_hashes(tok, 3, jit=jit)
     k = np.sort((g.doc.astype(np.uint64) << np.uint64(32)) | (g.hashes >> np.uint64(32)), kind="stable")
     rep = np.zeros(len(k), bool); rep[1:] = k[1:] == k[:-1]
-    n_alpha = _doc_sum(alpha, starts)
     return dict(n_chars=np.diff(starts), n_words=n_words,
-                mean_word_len=_doc_sum(nonspace, starts) / np.maximum(n_words, 1),
-                symbol_ratio=n_symbols / np.maximum(n_words, 1),
-                non_alpha_words=1 - alpha_words / np.maximum(n_words, 1),
-                n_alpha=n_alpha, caps_ratio=_doc_sum((cls & UPPER) != 0, starts) / np.maximum(n_alpha, 1),
+                mean_word_len=cs["n_nonspace"] / np.maximum(n_words, 1),
+                symbol_ratio=cs["n_symbols"] / np.maximum(n_words, 1),
+                non_alpha_words=1 - cs["alpha_words"] / np.maximum(n_words, 1),
+                n_alpha=n_alpha, caps_ratio=cs["n_upper"] / np.maximum(n_alpha, 1),
                 dup_3gram=np.bincount((k[rep] >> np.uint64(32)).astype(np.int64), minlength=n) / np.maximum(np.bincount(g.doc, minlength=n), 1),
-                n_stop_words=n_stop, n_bad=n_bad,
-                terminal_punct=np.isin(lastc, list(_TERMINAL)))
+                n_stop_words=n_stop, n_bad=cs["n_bad"],
+                terminal_punct=np.isin(cs["last_char"], list(_TERMINAL)))
 
 # %% ../../nbs/30_select.ipynb #46932560
 RULE_ORDER = ("broken_encoding", "too_short", "too_long", "word_length", "symbol_ratio", "non_alpha_words",
