@@ -276,6 +276,11 @@ def child(scorer, n, seed, batch):
         kw = near_duplicate_of_texts.__kwdefaults__
         extra = dict(stage_cpu_s={k: round(v, 3) for k, v in T.items()}, batch_size=kw["batch_size"], max_sig_bytes=kw["max_sig_bytes"],
                      signatures_kept=n * 128 * 4 <= kw["max_sig_bytes"], **dedup_quality(first, kind))
+        hwm_scorer = vm_hwm_mb()   # the peak of the timed run, before the check below
+        # untimed: the same documents with every pair checked against the exact Jaccard, to tell true near-duplicates among the
+        # originals (kept out by exact checking too) from estimation errors (which exact checking removes)
+        q = dedup_quality(near_duplicate_of_texts(docs, 0.5, exact=True), kind)
+        extra.update(exact_check_n_dropped=q["n_dropped"], exact_check_originals_dropped_share=q["originals_dropped_share"])
     elif scorer == "dsir":
         from dsel_course.labs.pretrain import pretrain_pool
         from dsel_course.selection.protocol import texts_of
@@ -288,7 +293,7 @@ def child(scorer, n, seed, batch):
         _, wall = timed(lambda: np.concatenate([quality_reasons_batch({"text": docs[s:s + batch]}) for s in range(0, n, batch)]), "x")
         extra = {}
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    hwm = vm_hwm_mb()
+    hwm = hwm_scorer if scorer == "near_dup" else vm_hwm_mb()
     return dict(scorer=scorer, n_docs=n, wall_s=round(wall, 2), cpu_s=round(CPU["x"], 2), docs_per_cpu_s=round(n / CPU["x"]),
                 peak_rss_mb=round(max(hwm, hwm_synth)), peak_rss_synthesis_mb=round(hwm_synth), getrusage_maxrss_mb=round(maxrss),
                 rss_after_synthesis_mb=round(rss_docs), peak_rss_during_scoring_mb=round(hwm) if hwm_reset else None,
