@@ -385,5 +385,6 @@ class NearDedup(Strategy):
         return np.where(first == np.arange(len(ds)), "", "near_duplicate").astype(object)
     @classmethod
     def example(cls, ds, rng):
-        "Random shingle settings."
-        return cls(float(rng.uniform(0.3, 0.9)), unit=str(rng.choice(["char", "word"])), n=int(rng.integers(2, 6)), num_perm=64, bands=16, rows=4)
+        "Random shingle settings and confirmation margins."
+        return cls(float(rng.uniform(0.3, 0.9)), unit=str(rng.choice(["char", "word"])), n=int(rng.integers(2, 6)), num_perm=64, bands=16, rows=4,
+                   exact_margin=float(rng.choice([0.0, 0.15, 1.0])))
