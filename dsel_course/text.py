@@ -80,6 +80,11 @@ def fmix64(h:np.ndarray, # uint64 values
     h = h ^ (h >> _S33); h = h * _M64[1]
     return h ^ (h >> _S33)
 
+@numba.njit(cache=True)
+def _fmix64_jit(h):   # `fmix64` of one uint64, for the compiled loops below
+    h ^= h >> _S33; h *= _M64[0]; h ^= h >> _S33; h *= _M64[1]
+    return h ^ (h >> _S33)
+
 # %% ../nbs/30_select.ipynb #99b000c8
 @dataclass
 class Tokens:
@@ -130,12 +135,10 @@ def _word_tokens_kernel(codes, starts, cls, low, pw, out_h, out_d):   # the nump
             w = (c & WORD) != 0; lc = np.uint64(low[codes[i]] if codes[i] < big else codes[i])
             if w and prev_word: off += 1; acc += lc * pw[min(off, 63)]
             else:
-                if is_open:
-                    h = acc ^ (acc >> _S33); h *= _M64[0]; h ^= h >> _S33; h *= _M64[1]; out_h[m] = h ^ (h >> _S33); out_d[m] = d; m += 1
+                if is_open: out_h[m] = _fmix64_jit(acc); out_d[m] = d; m += 1
                 acc = lc * pw[0]; off = 0; is_open = True
             prev_word = w
-        if is_open:
-            h = acc ^ (acc >> _S33); h *= _M64[0]; h ^= h >> _S33; h *= _M64[1]; out_h[m] = h ^ (h >> _S33); out_d[m] = d; m += 1
+        if is_open: out_h[m] = _fmix64_jit(acc); out_d[m] = d; m += 1
     return m
 
 def tokenize_codes(codes:np.ndarray, # code points from `encode_texts`
@@ -198,7 +201,7 @@ def _ngram_kernel(h, doc, n, short, mult, out_h, out_d):   # the numpy path belo
             for s in range(i, j - n + 1):
                 acc = np.uint64(0)
                 for k in range(n): acc += h[s + k] * mult[k]
-                acc ^= acc >> _S33; acc *= _M64[0]; acc ^= acc >> _S33; acc *= _M64[1]; out_h[m] = acc ^ (acc >> _S33); out_d[m] = doc[i]; m += 1
+                out_h[m] = _fmix64_jit(acc); out_d[m] = doc[i]; m += 1
         elif short:
             for s in range(i, j): out_h[m] = h[s] ^ _SHORT; out_d[m] = doc[i]; m += 1
         i = j

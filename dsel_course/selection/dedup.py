@@ -16,7 +16,7 @@ from datasets import Dataset
 from typing import Sequence
 from ..core import DEFAULT_SEED
 from .protocol import Strategy, apply_batched, register, texts_of
-from ..text import Tokens, _K0, fmix64, fmix64_inplace, hash_tokens, ngram_hashes
+from ..text import Tokens, _K0, _fmix64_jit, fmix64, fmix64_inplace, hash_tokens, ngram_hashes
 
 # %% ../../nbs/30_select.ipynb #4ab97e1b
 from ..data import normalize_text   # the course's one text normalisation (NFKC, lower case, punctuation -> space)
@@ -207,7 +207,7 @@ def near_duplicate_of(sig:np.ndarray, # (n_docs, num_perm) MinHash signatures
     return first[lab]
 
 # %% ../../nbs/30_select.ipynb #a7d23aac
-_M64U, _S33U, _S32U = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)), np.uint64(33), np.uint64(32)
+_S32U = np.uint64(32)
 
 @numba.njit(cache=True, nogil=True)
 def _band_keys_kernel(sig, rows, out):   # out[b, d]: the top 32 bits of band_key(sig.T, b, rows)[d]
@@ -215,8 +215,7 @@ def _band_keys_kernel(sig, rows, out):   # out[b, d]: the top 32 bits of band_ke
         for bnd in range(out.shape[0]):
             key = np.uint64(0)
             for c in range(bnd * rows, (bnd + 1) * rows):
-                key ^= np.uint64(sig[d, c])
-                key ^= key >> _S33U; key *= _M64U[0]; key ^= key >> _S33U; key *= _M64U[1]; key ^= key >> _S33U
+                key = _fmix64_jit(key ^ np.uint64(sig[d, c]))
             out[bnd, d] = np.uint32(key >> _S32U)
 
 def band_keys32(sig:np.ndarray, # (n_docs, num_perm) uint32 signatures
