@@ -304,6 +304,7 @@ def near_duplicate_of_texts(texts:Sequence[str], # documents
     def tick(k, t0): t1 = time.process_time(); T[k] = T.get(k, 0.0) + t1 - t0; return t1
     def sigs_of(idx): return minhash_signatures_jit(shingle([texts[i] for i in idx], unit, n), num_perm, seed)
     if bands * rows > num_perm: raise ValueError(f"bands*rows = {bands*rows} exceeds num_perm = {num_perm}: use fewer bands or rows")
+    if not 0 <= exact_margin <= 1: raise ValueError(f"exact_margin must be in [0, 1], got {exact_margin}: e.g. 0.15 (0 trusts the MinHash estimate)")
     keep = N * num_perm * 4 <= max_sig_bytes   # else keep one byte per value and confirm the pairs that pass
     keys = [np.empty(N, np.uint32) for _ in range(bands)]; S = np.empty((N, num_perm), np.uint32 if keep else np.uint8)
     for s in range(0, N, batch_size):
