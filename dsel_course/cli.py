@@ -1,5 +1,5 @@
-"""One entry point with subcommands: `dsel tour`, `dsel select`, `dsel strategies`, `dsel audit` and
-`dsel info`. Each has `--help`; bad input gives one line that names the fix; an existing output is
+"""One entry point with subcommands: `dsel tour`, `dsel select`, `dsel recipe`, `dsel strategies`, `dsel audit`
+and `dsel info`. Each has `--help`; bad input gives one line that names the fix; an existing output is
 never replaced without `--force`; outputs are written atomically with a JSON sidecar saying what was
 kept, dropped and why.
 
