@@ -16,8 +16,8 @@ from .core import DEFAULT_SEED, env_report
 from .data import write_atomic, sha256_file
 
 # %% auto #0
-__all__ = ['FORMATS', 'file_format', 'read_table', 'table_bytes', 'parse_budget', 'parse_params', 'sidecar_path', 'select_file',
-           'offline_inventory', 'build_parser', 'main']
+__all__ = ['FORMATS', 'COMMANDS', 'file_format', 'read_table', 'table_bytes', 'parse_budget', 'parse_params', 'sidecar_path',
+           'select_file', 'offline_inventory', 'build_parser', 'main']
 
 # %% ../nbs/91_cli.ipynb #b2650d99
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
@@ -190,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 # %% ../nbs/91_cli.ipynb #3b7f784a
+def _cmd_tour(a) -> str:
+    from dsel_course.tour import run_tour   # imported here, inside the command: cli imports tour, never the other way round
+    t0 = time.time(); p = run_tour(a.mode, a.out, only=a.only, force=a.force, jobs=a.jobs)
+    return f"wrote {p} in {time.time()-t0:.0f}s"
+
 def _cmd_select(a) -> str:
     side = select_file(a.inp, a.out, a.strategy, parse_budget(a.budget), text_col=a.text_col, label_col=a.label_col, seed=a.seed,
                        params=parse_params(a.param), engine=a.engine, force=a.force)
@@ -218,17 +223,15 @@ def _cmd_strategies(a) -> str:
     t = strategy_table()
     return t.to_json(orient="records", force_ascii=False, indent=1) if a.json else t.to_string(index=False)
 
+COMMANDS = {"tour": _cmd_tour, "select": _cmd_select, "audit": _cmd_audit, "info": _cmd_info, "strategies": _cmd_strategies}
+
 # %% ../nbs/91_cli.ipynb #fe263702
 def main(argv:list|None=None, # arguments (None: sys.argv[1:])
         ) -> int:
     "Entry point of the `dsel` command: 0 on success, 2 with a one-line error on bad input."
     a = build_parser().parse_args(argv)
-    t0 = time.time()
     try:
-        if a.cmd == "tour":
-            from dsel_course.tour import run_tour
-            p = run_tour(a.mode, a.out, only=a.only, force=a.force, jobs=a.jobs); print(f"wrote {p} in {time.time()-t0:.0f}s"); return 0
-        print({"select": _cmd_select, "audit": _cmd_audit, "info": _cmd_info, "strategies": _cmd_strategies}[a.cmd](a))
+        print(COMMANDS[a.cmd](a))
         return 0
     except (FileExistsError, FileNotFoundError, ValueError, TypeError, KeyError, ImportError) as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

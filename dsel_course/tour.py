@@ -102,5 +102,5 @@ def run_tour(mode:str|None=None, # run mode; None: get_mode() (the CLI defaults 
 def main(argv:list|None=None, # arguments (None: sys.argv[1:])
         ) -> int:
     "Entry point of the `dsel` command (kept here for old installs): the command line lives in `dsel_course.cli`."
-    from dsel_course.cli import main as cli_main
+    import subprocess; cli_main = lambda argv: subprocess.call([sys.executable, "-c", "import sys; from dsel_course.cli import main; sys.exit(main())", *(sys.argv[1:] if argv is None else argv)])   # the CLI in its own process: tour never imports cli (cli imports tour)
     return cli_main(argv)

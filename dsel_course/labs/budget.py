@@ -168,7 +168,8 @@ def plot_budget_curves(summary:pd.DataFrame, # from summarise_curve (several sce
     return fig
 
 # %% ../../nbs/44_budget_curves.ipynb #9933f4ca
-from ..report import Report
+from ..report import Report, check_not_flat
+from ..data import check_classes
 
 def step_budget_curves(report:Report, # the tour's report
                        mode:str, # run mode
@@ -177,10 +178,12 @@ def step_budget_curves(report:Report, # the tour's report
     dd = task_splits("pang_lee", mode=mode)
     n = cap(len(dd["train"]), "tour_pool", mode)   # the chapter uses the whole split; the tour a smaller pool (its splits are shuffled)
     dd = DatasetDict({k: v.select(range(min(len(v), n if k == "train" else n // 2))) for k, v in dd.items()})
+    check_classes(dd["train"], "the tour's training pool"); check_classes(dd["test"], "the tour's test slice")
     strats = ["random", "loss_trim", "embed_loss_trim", "class_balanced"]
     runs = pd.concat([run_budget_curve(dd, strats, [0.1, 0.2, 0.5, 1.0], embed_lr_trainer, list(range(size("tour_seeds", mode))), sc, mode=mode)
                       for sc in ("clean", "noisy")], ignore_index=True)
     summary = summarise_curve(runs)
+    for sc, g in summary.groupby("scenario"): check_not_flat(g["mean"], f"the tour's {sc} budget curve")
     report.add_figure(plot_budget_curves(summary), f"accuracy on a fixed, clean test split ({len(dd['test'])} sentences) vs the share of a pool of {len(dd['train'])} selected (mean ± std over seeds)")
     verdicts = pd.DataFrame([dict(scenario=sc, **budget_verdict(g)) for sc, g in summary.groupby("scenario")])
     report.add_table(verdicts.round(3), "full: accuracy with the whole pool; best_at: the best strategy at a 50% budget (matches_full: within 1 point of full); "
