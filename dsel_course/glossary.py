@@ -14,10 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 # %% auto #0
-__all__ = ['GLOSSARY_HEADING', 'GLOSSARY_COLUMNS', 'CJK_RANGES', 'CONNECTIVES', 'NOT_IN_REPO', 'INDEX_GLOSSARY_HEADING',
-           'read_notebook', 'glossary_cell', 'parse_glossary', 'notebook_glossary', 'chapter_notebooks',
-           'course_glossary', 'glossary_markdown', 'cjk_runs', 'unquoted', 'prose_text', 'term_vocabulary', 'segment',
-           'missing_terms', 'file_mentions', 'missing_files', 'index_glossary_markdown', 'update_index_glossary']
+__all__ = ['GLOSSARY_HEADING', 'GLOSSARY_COLUMNS', 'CJK_RANGES', 'CONNECTIVES', 'FRAME_TERMS', 'NOT_IN_REPO',
+           'INDEX_GLOSSARY_HEADING', 'read_notebook', 'glossary_cell', 'parse_glossary', 'notebook_glossary',
+           'chapter_notebooks', 'course_glossary', 'glossary_markdown', 'cjk_runs', 'unquoted', 'prose_text',
+           'term_vocabulary', 'segment', 'missing_terms', 'file_mentions', 'missing_files', 'index_glossary_markdown',
+           'write_index_cell', 'update_index_glossary']
 
 # %% ../nbs/05_glossary.ipynb #e7e8f163
 GLOSSARY_HEADING = "## 术语表 (glossary)"
@@ -142,12 +143,14 @@ def segment(run:str, # one CJK run from the prose
                 best[i] = best[j] + [piece]
     return best[-1]
 
+FRAME_TERMS = ("学习目标", "练习", "术语表")   # the headings of every chapter's frame (nbs/05_glossary.ipynb, "The shape of a chapter")
+
 def missing_terms(nb:dict|str|Path, # a notebook (dict or path)
                  ) -> list[str]:
     "CJK runs of the notebook's prose that its glossary does not cover (sorted, unique); [] when all are covered."
     nb = read_notebook(nb) if isinstance(nb, (str, Path)) else nb
     md = glossary_cell(nb)
-    vocab = term_vocabulary(parse_glossary(md)) if md is not None else set()
+    vocab = (term_vocabulary(parse_glossary(md)) if md is not None else set()) | set(FRAME_TERMS)
     return sorted({r for r in cjk_runs(prose_text(nb)) if segment(r, vocab) is None})
 
 # %% ../nbs/05_glossary.ipynb #64626174
@@ -189,16 +192,23 @@ def index_glossary_markdown(nbs_path:str|Path="nbs", # the folder of the course'
             f"{df['notebook'].nunique()} notebooks), built by `dsel_course.glossary.course_glossary`. \"where\" is the "
             f"section of that chapter where the term is computed or used.\n\n" + glossary_markdown(df))
 
-def update_index_glossary(nbs_path:str|Path="nbs", # the folder of the course's notebooks
-                         ) -> bool:
-    "Rewrite the index's course-glossary cell from the chapters; True if it changed."
+def write_index_cell(nbs_path:str|Path, # the folder of the course's notebooks
+                     heading:str, # the first line of the index cell to replace
+                     new:str, # its new markdown (starting with `heading`)
+                    ) -> bool:
+    "Replace the one markdown cell of index.ipynb that starts with `heading` by `new` (atomically); True if it changed."
     from dsel_course.data import write_atomic
     p = Path(nbs_path)/"index.ipynb"
     nb = read_notebook(p)
-    hits = [c for c in nb["cells"] if c["cell_type"] == "markdown" and _src(c).startswith(INDEX_GLOSSARY_HEADING)]
-    if len(hits) != 1: raise ValueError(f"{p} needs exactly one markdown cell starting {INDEX_GLOSSARY_HEADING!r}, found {len(hits)}: add one")
-    new = index_glossary_markdown(nbs_path)
+    hits = [c for c in nb["cells"] if c["cell_type"] == "markdown" and _src(c).startswith(heading)]
+    if len(hits) != 1: raise ValueError(f"{p} needs exactly one markdown cell starting {heading!r}, found {len(hits)}: add one")
     if _src(hits[0]) == new: return False
     hits[0]["source"] = new.splitlines(True)
     write_atomic(p, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     return True
+
+def update_index_glossary(nbs_path:str|Path="nbs", # the folder of the course's notebooks
+                         ) -> bool:
+    "Rewrite the index's course-glossary cell from the chapters; True if it changed."
+    return write_index_cell(nbs_path, INDEX_GLOSSARY_HEADING, index_glossary_markdown(nbs_path))
+
