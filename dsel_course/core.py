@@ -183,9 +183,9 @@ def size(name:str, # a row of SIZES
     log = _SIZE_TRACE.get()
     if log is not None: log.append((name, m))
     v = SIZES[name][m]
-    if scaled and m == "full" and v is not None and (f := full_scale()) < 1:
+    if scaled and m == "full" and isinstance(v, int) and not isinstance(v, bool) and (f := full_scale()) < 1:   # counts, not rates
         floor = min(x for x in SIZES[name].values() if x is not None)   # the ci size in every row: the smallest that runs
-        v = type(v)(max(floor, min(v, round(v * f))))
+        v = int(max(floor, min(v, round(v * f))))
     return v
 
 _SIZE_TRACE: contextvars.ContextVar = contextvars.ContextVar("dsel_size_trace", default=None)
