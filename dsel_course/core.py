@@ -136,6 +136,9 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "hp_budget_max":    dict(ci=120,    quick=1_000,  full=4_000), # ch.4 hyper-parameter search: the largest training budget
     "hp_folds":         dict(ci=3,      quick=5,      full=5),     # ch.4 hyper-parameter search: folds of the cross-validation
     "hp_seeds":         dict(ci=2,      quick=10,     full=20),    # ch.4 hyper-parameter search: repeats of the test-split experiment
+    # 40_finetune: the fine-tuning recipe of a run that sets neither epochs nor steps (quick: chosen by bench/bench_finetune_quick.py)
+    "ft_steps":         dict(ci=None,   quick=126,    full=None),  # optimiser steps of a fine-tune (None: size("epochs") epochs)
+    "ft_lr":            dict(ci=5e-5,   quick=2e-4,   full=5e-5),  # peak learning rate of a fine-tune (full: the documents' 5e-5 for BERT-base)
 }
 
 def size(name:str, # a row of SIZES
