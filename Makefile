@@ -56,7 +56,7 @@ $(STAMP): | python-check
 tour: setup
 	$(VENV)/bin/dsel tour --mode quick --out reports/tour.html --force
 
-test: setup export-check nbtest pytest
+test: setup export-check nbtest full-check pytest
 	@echo "== all checks passed"
 
 export-check: setup
