@@ -254,15 +254,15 @@ def exercise_table(nbs_path:str|Path="nbs", # the folder of the course's noteboo
 
 def index_exercises_markdown(nbs_path:str|Path="nbs", # the folder of the course's notebooks
                             ) -> str:
-    "The index's exercise cell: heading, counts, and one row per exercise (its first sentence)."
+    "The index's exercise cell: heading, counts, and one row per exercise (its text, cut after about 220 characters)."
     df = exercise_table(nbs_path)
-    first = lambda t: (re.split(r"(?<=[.?!])\s", t.replace("|", "\\|"), maxsplit=1)[0][:160]) or "—"
-    rows = [f"| `{r.notebook}` | {r.number} | {r.kinds} | {first(r.text)} | {'yes' if r.solution else '—'} |" for r in df.itertuples()]
+    short = lambda t: ((t if len(t) <= 220 else t[:220].rsplit(" ", 1)[0] + " …").replace("|", "\\|")) or "—"
+    rows = [f"| `{r.notebook}` | {r.number} | {r.kinds} | {short(r.text)} | {'yes' if r.solution else '—'} |" for r in df.itertuples()]
     return (f"{INDEX_EXERCISES_HEADING}\n\nEvery notebook ends with exercises: {len(df)} in all, {int(df['solution'].sum())} with a "
             f"solution cell that the tests execute (hidden from the docs site; in the notebook it follows the exercise). Kinds: "
             f"**predict** (write down the effect of a change before running it), **extend** (extend the library), **flaw** (find "
             f"the flaw in the documents or in an analysis), **explore**. Built by `dsel_course.coursetext.exercise_table`.\n\n"
-            "| notebook | exercise | kind | the task (first sentence) | solution |\n|---|---|---|---|---|\n" + "\n".join(rows))
+            "| notebook | exercise | kind | the task | solution |\n|---|---|---|---|---|\n" + "\n".join(rows))
 
 def update_index_exercises(nbs_path:str|Path="nbs", # the folder of the course's notebooks
                           ) -> bool:

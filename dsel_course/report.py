@@ -8,14 +8,15 @@ Docs: https://dsel-course.github.io/dsel-course/report.html.md"""
 
 # %% ../nbs/03_report.ipynb #124147f9
 from __future__ import annotations
-import base64, html, io
+import base64, html, io, re
 from dataclasses import dataclass, field
 from pathlib import Path
 from .core import env_report, cap
 from .data import write_atomic
+import numpy as np
 
 # %% auto #0
-__all__ = ['Report', 'step_environment', 'step_data_cards', 'step_corpus_plots']
+__all__ = ['unformatted_placeholders', 'Report', 'check_not_flat', 'step_environment', 'step_data_cards', 'step_corpus_plots']
 
 # %% ../nbs/03_report.ipynb #c9a5b828
 def _md_to_html(md:str) -> str:
@@ -26,15 +27,31 @@ def _md_to_html(md:str) -> str:
     except ImportError:
         return "".join(f"<p>{html.escape(p)}</p>" for p in md.split("\n\n"))
 
+_PLACEHOLDER_RE = re.compile(r"\{[A-Za-z_][^{}\n]*\}")
+
+def unformatted_placeholders(text:str, # a caption or Markdown
+                            ) -> list[str]:
+    "The `{name...}` pieces of `text` outside backtick code spans: an f-string that lost its `f`."
+    return _PLACEHOLDER_RE.findall(re.sub(r"`[^`]*`", "", text))
+
+def _check_text(text:str, where:str) -> str:
+    if not isinstance(text, str): raise TypeError(f"{where} must be a str, got {type(text).__name__}")
+    if bad := unformatted_placeholders(text):
+        raise ValueError(f"{where} holds unformatted {bad[0]} ({text[:60]!r}...): add the f prefix to the string (or put literal braces in backticks)")
+    return text
+
 @dataclass
 class Report:
     "A self-contained HTML report built from Markdown, tables and matplotlib figures."
     title: str = "dsel-course tour"
     parts: list = field(default_factory=list)
 
-    def add_markdown(self, md:str): self.parts.append(("md", md)); return self
-    def add_table(self, df, caption:str=""): self.parts.append(("table", (df.to_html(index=False, border=0, float_format=lambda x: f"{x:,.4g}"), caption))); return self
+    def add_markdown(self, md:str): self.parts.append(("md", _check_text(md, "a Markdown part"))); return self
+    def add_table(self, df, caption:str=""):
+        _check_text(caption, "a table caption")
+        self.parts.append(("table", (df.to_html(index=False, border=0, float_format=lambda x: f"{x:,.4g}"), caption))); return self
     def add_figure(self, fig, caption:str=""):
+        _check_text(caption, "a figure caption")
         buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
         import matplotlib.pyplot as plt; plt.close(fig)
         self.parts.append(("fig", (base64.b64encode(buf.getvalue()).decode(), caption))); return self
@@ -55,6 +72,21 @@ class Report:
         "Write the HTML atomically; return the path."
         return write_atomic(path, self.to_html())
 
+# %% ../nbs/03_report.ipynb #flat0fn01
+def check_not_flat(values, # the plotted or tabled numbers (e.g. the mean accuracy per strategy and budget)
+                   what:str, # how the error names them
+                   min_range:float=0.0, # the smallest max - min that counts as a curve
+                  ) -> float:
+    "max - min of `values`; a one-line ValueError naming what to check where it is not above `min_range` (a flat line)."
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 2: raise ValueError(f"{what} has {v.size} finite value(s): a curve needs at least 2")
+    rng = float(v.max() - v.min())
+    if rng <= min_range:
+        raise ValueError(f"{what} is flat (every value within {rng:.4f} of {v.min():.4f}): check that the pool and the test split hold "
+                         f"both classes (check_classes) and that the budgets change the training set")
+    return rng
+
 # %% ../nbs/03_report.ipynb #c47e92e9
 def step_environment(report:Report, mode:str):
     "Versions, device and mode."
@@ -68,7 +100,7 @@ def step_data_cards(report:Report, mode:str):
     import pandas as pd
     from dsel_course.data import CORPORA, card, card_markdown, DEFAULT_CORPUS
     cards = [card(n) for n in CORPORA]
-    report.add_table(pd.DataFrame([dict(name=c["name"], rows=c["rows"], task=c["task"], median_words=c["median_words"],
+    report.add_table(pd.DataFrame([dict(name=c["name"], rows=c["rows"], task=c["task"], median_length=f"{c['median_length']:.0f} {c['length_unit']}",
                                         labels=", ".join(f"{k} {v:,}" for k, v in (c["labels"] or {}).items()),
                                         package=f"{c['sources'][0]['package']}=={c['sources'][0]['version']}") for c in cards]),
                      "every offline corpus (rows after loading; see each card for what was repaired or dropped)")

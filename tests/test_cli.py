@@ -21,7 +21,7 @@ def pool(tmp_path_factory):
     return p
 
 
-@pytest.mark.parametrize("cmd", ["tour", "select", "strategies", "audit", "info"])
+@pytest.mark.parametrize("cmd", ["tour", "select", "recipe", "strategies", "audit", "info"])
 def test_every_subcommand_has_help(cmd):
     r = dsel(cmd, "--help")
     assert r.returncode == 0 and "usage: dsel " + cmd in r.stdout
@@ -84,3 +84,21 @@ def test_readme_install_lines_match_the_wheel_test():
     assert pkg and data and txt.index(pkg[0]) < txt.index(data[0])
     wt = (ROOT / "tests" / "test_wheel.py").read_text()
     assert '"--no-deps", "-r", ROOT / "requirements-data.txt"' in wt
+
+
+def test_cli_and_tour_import_downward_only():
+    "cli imports tour inside its tour command only; tour never imports cli (no import circle, even a lazy one)."
+    import ast
+    def imports(path, top_only):
+        tree = ast.parse((ROOT / "dsel_course" / path).read_text(encoding="utf-8"))
+        nodes = tree.body if top_only else list(ast.walk(tree))
+        return {n.module if isinstance(n, ast.ImportFrom) else a.name for n in nodes if isinstance(n, (ast.Import, ast.ImportFrom))
+                for a in (n.names if isinstance(n, ast.Import) else [None]) if (n.module if isinstance(n, ast.ImportFrom) else a.name)}
+    assert not {m for m in imports("tour.py", top_only=False) if m.endswith("cli")}
+    assert not {m for m in imports("cli.py", top_only=True) if m.endswith("tour")}
+
+
+def test_tour_main_still_runs_the_cli():
+    r = subprocess.run([sys.executable, "-c", "import sys; from dsel_course.tour import main; sys.exit(main(['tour', '--help']))"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0 and "usage: dsel tour" in r.stdout, r.stderr

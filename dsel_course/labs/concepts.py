@@ -169,7 +169,7 @@ def step_concepts(report:Report, # the tour's report
     tr, te = dd["train"].to_pandas(), dd["test"].to_pandas()
     seeds = tuple(range(size("tour_seeds", mode)))   # the chapter itself repeats over SIZES["seeds"]
     curves = pd.concat([learning_curve(tr["text"], tr["label"], te["text"], te["label"], log_sizes(len(tr)), seeds, noise=nz) for nz in (0.0, 0.3)])
-    report.add_figure(plot_learning_curve(curves), "scale (规模): accuracy vs training-set size (Pang & Lee, TF-IDF + logistic regression, mean ± std over {len(seeds)} seed(s))")
+    report.add_figure(plot_learning_curve(curves), f"scale (规模): accuracy vs training-set size (Pang & Lee, TF-IDF + logistic regression, mean ± std over {len(seeds)} seed(s))")
     n = cap(cap(len(pl), "corpus_rows", mode) // 2, "tour_pool", mode)   # texts per corpus of the divergence table
     perm = np.random.default_rng(0).permutation(len(pl))
     corp = {"pang_lee": [pl["text"][i] for i in perm[:n]], "pang_lee (2nd sample)": [pl["text"][i] for i in perm[n:2*n]],
