@@ -1,7 +1,7 @@
-"""A small recommender that runs end to end on real, offline, timestamped ratings: a time-ordered
-split, a popularity baseline, matrix factorisation (矩阵分解) trained with BPR in torch, and
-title features for items nobody has rated yet (冷启动, cold start). What moves the result is the
-**choice of training data**: which interactions, which negatives (负采样), which slice we look at.
+"""A small recommender that runs end to end on real, offline, timestamped ratings: a time-ordered split, a
+popularity baseline, matrix factorisation (矩阵分解) trained with BPR in torch, and title features for
+movies nobody has rated yet (冷启动, cold start). Then the data questions a recommender's builder has to
+answer: which interactions to train on, which negatives (负采样), which slice to look at.
 
 Docs: https://dsel-course.github.io/dsel-course/cases_recsys.html.md"""
 
@@ -19,7 +19,7 @@ from ..report import Report
 # %% auto #0
 __all__ = ['DATA_CHOICES', 'temporal_split', 'load_interactions', 'top_k', 'ndcg_recall_at_k', 'Recency', 'InversePropensity',
            'item_text', 'item_features', 'popularity_scores', 'train_mf', 'evaluate_scores', 'run_recsys_case',
-           'summarise', 'plot_recsys_case', 'step_recsys_case']
+           'summarise', 'paired_verdict', 'plot_recsys_case', 'step_recsys_case']
 
 # %% ../../nbs/72_cases_recsys.ipynb #56276910
 # The selection protocol and registry: every choice of training rows goes through these.
@@ -80,20 +80,24 @@ def ndcg_recall_at_k(scores, # (users, items) scores; -inf excludes an item
 # %% ../../nbs/72_cases_recsys.ipynb #ab8216fc
 @register("recency", chapter="72_cases_recsys")
 class Recency(Strategy):
-    "Keep the latest rows: score = `time_col`, the top-k scores are kept (时效性, recency)."
-    def __init__(self, time_col:str="timestamp", # the column holding the time (any number that grows with time)
+    "Keep the latest rows (时效性, recency): globally by `time_col`, or with `by` each group's newest share."
+    def __init__(self, time_col:str="timestamp", # the column holding the time (any number that grows with time, or dates)
+                 by:str|None=None, # a group column (e.g. "user_id"): rank rows within their group; None: one global cut
                 ):
-        self.time_col, self.name = time_col, f"Recency({time_col})"
+        self.time_col, self.by = time_col, by
+        self.name = f"Recency({time_col})" if by is None else f"Recency({time_col}, by={by})"
     def score(self, ds, seed=DEFAULT_SEED):
-        "The time of each row."
+        "The time of each row; with `by`, its rank within its group as a share of the group (newest = 1)."
         if self.time_col not in ds.column_names: raise ValueError(f"Recency needs a {self.time_col!r} column: pass Recency(time_col=<your time column>)")
         t = pd.Series(ds[self.time_col])
-        if pd.api.types.is_numeric_dtype(t): return t.to_numpy(float)
-        return ((pd.to_datetime(t) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy(float)   # dates: days since 1970
+        t = t.to_numpy(float) if pd.api.types.is_numeric_dtype(t) else ((pd.to_datetime(t) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy(float)   # dates: days since 1970
+        if self.by is None: return t
+        if self.by not in ds.column_names: raise ValueError(f"Recency(by={self.by!r}) needs a {self.by!r} column")
+        return pd.Series(t).groupby(np.asarray(ds[self.by])).rank(method="first", pct=True).to_numpy()
     @classmethod
     def example(cls, ds, rng):
-        "For the registry's property tests: a numeric column of their generated pools stands in for the time."
-        return cls(time_col="el2n")
+        "For the registry's property tests: a numeric column of their generated pools stands in for the time, the label for the group."
+        return cls(time_col="el2n", by="label" if rng.random() < 0.5 else None)
 
 @register("inverse_propensity", chapter="72_cases_recsys")
 
@@ -212,7 +216,7 @@ def evaluate_scores(scores:np.ndarray, # (users, items) model scores
                 users=int(len(nd)), cold_users=int(len(nd_c)))
 
 # %% ../../nbs/72_cases_recsys.ipynb #70f2c5d3
-DATA_CHOICES = {"all": None, "random 50%": RandomSample(), "recent 50%": Recency(), "inverse propensity 50%": InversePropensity()}
+DATA_CHOICES = {"all": None, "random 50%": RandomSample(), "recent 50%": Recency(by="user_id"), "inverse propensity 50%": InversePropensity()}
 
 def run_recsys_case(mode:str|None=None, # run mode (users kept, training steps, seeds)
                     seeds:list|None=None, # seeds; None: size("case_seeds") seeds from DEFAULT_SEED
@@ -249,6 +253,20 @@ def summarise(res:pd.DataFrame, # from a run_*_case function: one row per (seed,
     g = res.groupby(by, sort=False)[list(cols)]
     out = g.mean().add_suffix("_mean").join(g.std(ddof=1).add_suffix("_std"))
     return out[[f"{c}_{s}" for c in cols for s in ("mean", "std")]]
+
+# %% ../../nbs/72_cases_recsys.ipynb #d00c0f89
+def paired_verdict(res:pd.DataFrame, # one row per (seed, group), e.g. from run_recsys_case
+                   a:str, b:str, # the two groups compared (a minus b)
+                   col:str="ndcg", # the metric
+                   by:str="model", # the grouping column
+                   k:float=2.0, # a direction needs |mean difference| > k standard errors
+                  ) -> dict:
+    "Mean over seeds of a − b (paired by seed), its standard error, and 'higher' / 'lower' beyond k standard errors, else 'no verdict'."
+    p = res.pivot_table(index="seed", columns=by, values=col)
+    d = (p[a] - p[b]).dropna().to_numpy(); n = len(d)
+    m = float(d.mean()); se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
+    return dict(diff=m, se=se, n=n, verdict="higher" if m > k * se else "lower" if m < -k * se else "no verdict")
+
 
 # %% ../../nbs/72_cases_recsys.ipynb #5cf71e6a
 def plot_recsys_case(res:pd.DataFrame, # from run_recsys_case

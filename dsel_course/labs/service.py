@@ -1,5 +1,5 @@
 """A small customer-service front end on real offline data: an intent router (意图识别) that sends each
-question to the right queue, with an answer-retrieval fallback (检索式问答) for queries the router is
+question to the right queue, and an answer-retrieval fallback (检索式问答) for questions the router is
 unsure about. The model stays the same; the **training data** changes, and so does the result.
 
 Docs: https://dsel-course.github.io/dsel-course/cases_service.html.md"""
