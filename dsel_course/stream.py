@@ -543,6 +543,11 @@ def select_stream(inputs:str|Path|list, # files or globs (shards), read in order
     steps = build_steps(rec); kinds = [STREAMING[n] for n, _ in rec.steps]
     inputs_rec = [dict(path=str(p), bytes=p.stat().st_size, sha256=sha256_file(p)) for p in paths]
     work = Work(out, dict(recipe=rec.as_dict(), inputs=inputs_rec, text_col=text_col), resume)
+    try: return _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all)
+    except Exception: shutil.rmtree(work.dir, ignore_errors=True); raise   # an error is not a kill: nothing is left to resume
+
+def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all):
+    "The stages of `select_stream` after its checks: pass 1, near-dup, scores, the pick, then OUT and its record."
     T = {}
     def stage(name, fn):
         if name in work.done: T[name] = "resumed"; return

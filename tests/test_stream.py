@@ -148,6 +148,7 @@ def test_bad_input_is_one_line_exit_2_and_no_output(pool, tmp_path):
         rc, _, err = dsel_here("select", *args[:1], out, *args[1:])
         assert rc == 2 and words in err and err.count("\n") == 1, (args, err)
         assert not out.exists() and not (tmp_path / "out.jsonl.selection.json").exists() and not list(tmp_path.glob(".out.jsonl.*"))
+        assert not (tmp_path / "out.jsonl.dsel-work").exists()   # an error leaves nothing to resume
 
 
 def test_recipe_check_prints_the_stages():
