@@ -333,7 +333,7 @@ def _insert_new(table, keys, new):   # linear probing in a power-of-two table; 0
     return added
 
 class SeenHashes:
-    "A growing set of uint64 hashes (8-16 bytes each): `add` says, in order, which keys it had not seen."
+    "A growing set of uint64 hashes (16-32 bytes each: at most half full): `add` says, in order, which keys it had not seen."
     def __init__(self, capacity:int=1 << 16): self.table, self.n = np.zeros(capacity, np.uint64), 0
     def add(self, keys:np.ndarray) -> np.ndarray:
         "Insert keys in order; True where a key is new (an earlier equal key in the same call counts as seen)."
