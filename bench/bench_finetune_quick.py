@@ -150,28 +150,34 @@ def summarise(res:dict) -> dict:
 
 
 def plot(res:dict, path:Path) -> None:
-    "Accuracy vs seconds: sweep (valid), chosen setting per seed (test), baselines (test)."
+    "Accuracy vs CPU-seconds: the sweep (validation), the chosen setting per seed and the baselines (test), and 44's curve if present."
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axs = plt.subplots(1, 2, figsize=(11, 4))
+    has_curve = bool(res.get("curve"))
+    fig, axs = plt.subplots(1, 3 if has_curve else 2, figsize=(15 if has_curve else 11, 4))
     ax = axs[0]
     for name, runs in res["runs"].items():
-        xs, ys = [r["seconds"] for r in runs], [r["valid_accuracy"] for r in runs]
-        ax.scatter(xs, ys, s=18, label=name)
+        ax.scatter([r["cpu_seconds"] for r in runs], [r["valid_accuracy"] for r in runs], s=18, label=name)
     for b, v in res.get("baselines", {}).items(): ax.axhline(v["valid_accuracy"], ls=":", c="k" if b == "tfidf_lr" else "gray", lw=1)
-    ax.set_xlabel("wall seconds per fine-tune (2 threads, shared machine)"); ax.set_ylabel("validation accuracy")
-    ax.set_title("sweep (dotted: TF-IDF black, frozen probe gray)", fontsize=9); ax.legend(fontsize=6, loc="lower right")
+    ax.set_xlabel("CPU-seconds per fine-tune (load + tokenise + train)"); ax.set_ylabel("validation accuracy")
+    ax.set_title("sweep on validation (dotted: TF-IDF black, probe gray)", fontsize=8); ax.legend(fontsize=6, loc="lower right")
     ax = axs[1]; ch = res.get("chosen")
-    if ch and ch in res["runs"]:
-        runs = res["runs"][ch]
-        ax.scatter([r["seconds"] for r in runs], [r["test_accuracy"] for r in runs], c="tab:green", label=f"{ch} (per seed)")
-        if "old_default" in res and res["old_default"] in res["runs"]:
-            o = res["runs"][res["old_default"]]
-            ax.scatter([r["seconds"] for r in o], [r["test_accuracy"] for r in o], c="tab:red", marker="x", label=f"{res['old_default']} (per seed)")
+    for key, c, m in ((ch, "tab:green", "o"), (res.get("old_default"), "tab:red", "x")):
+        if key and key in res["runs"]:
+            rs = res["runs"][key]
+            ax.scatter([r["cpu_seconds"] for r in rs], [r["test_accuracy"] for r in rs], c=c, marker=m, label=f"{key} (per seed)")
     for b, v in res.get("baselines", {}).items():
-        ax.scatter([v["seconds"]], [v["test_accuracy"]], marker="s", c="k" if b == "tfidf_lr" else "gray", label=b)
-    ax.set_xlabel("wall seconds (fine-tune: load + tokenise + train; baselines: fit incl. embedding)"); ax.set_ylabel("test accuracy")
-    ax.set_title(f"test split ({res['data']['test']} sentences); load {res.get('load_average_start')}", fontsize=9); ax.legend(fontsize=7)
+        ax.scatter([v["cpu_seconds"]], [v["test_accuracy"]], marker="s", c="k" if b == "tfidf_lr" else "gray", label=f"{b} (fit, embedding included)")
+    thr = sorted({r.get("threads", res["threads"]) for rs in res["runs"].values() for r in rs})
+    ax.set_xlabel("CPU-seconds"); ax.set_ylabel("test accuracy")
+    ax.set_title(f"test split ({res['data']['test']} sentences), fine-tunes on {thr} thread(s)", fontsize=8); ax.legend(fontsize=7)
+    if has_curve:
+        import pandas as pd
+        c = pd.DataFrame(res["curve"]).groupby(["strategy", "budget"])["accuracy"].agg(["mean", "std"]).reset_index()
+        ax = axs[2]
+        for st, g in c.groupby("strategy"): ax.errorbar(g["budget"], g["mean"], yerr=g["std"], marker="o", capsize=3, label=st)
+        ax.set_xlabel("budget (share of a 1,000-sentence pool, 20% labels flipped)"); ax.set_ylabel("test accuracy")
+        ax.set_title(f"44's fine-tuned curve at the quick default, seeds {sorted({r['seed'] for r in res['curve']})}", fontsize=8); ax.legend(fontsize=7)
     fig.tight_layout()
     tmp = path.with_suffix(".tmp.png"); fig.savefig(tmp, dpi=110); os.replace(tmp, path)
 

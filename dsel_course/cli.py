@@ -230,11 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--force", action="store_true", help="replace an existing report")
     t.add_argument("--jobs", type=int, default=None, help="worker processes (default: up to 2; 1 runs in this process)")
     s = sub.add_parser("select", help="keep rows of data files with a recipe or one registered strategy",
-                       description="Select rows of IN (.jsonl/.csv/.parquet, .jsonl/.csv may end in .gz; several files or a glob for shards) "
+                       description="Select rows of IN (.jsonl/.csv/.parquet, .jsonl/.csv may end in .gz, or .zst with the zstandard module; several files or a glob for shards) "
                                    "with a recipe (--recipe) or one registered strategy (--strategy, --budget) and write them to OUT, plus "
                                    "OUT.selection.json (the recipe, input hashes, rows dropped per step and reason). Strategies that stream "
                                    "never hold the file in memory; the others read one file into memory.")
-    s.add_argument("paths", metavar="IN... OUT", nargs="+", help="input files or globs, then the output file (its suffix picks the format)")
+    s.add_argument("paths", metavar="PATH", nargs="+", help="IN [IN ...] OUT: input files or globs (quote them), then the output file (its suffix picks the format)")
     s.add_argument("--recipe", default=None, help="a .yaml/.json recipe: steps and budget (see dsel_course/assets/recipes, dsel recipe check)")
     s.add_argument("--strategy", default=None, help="one registry name instead of a recipe: see `dsel strategies`")
     s.add_argument("--budget", default=None, help="with --strategy: rows to keep, a count (100) or a fraction (0.1)")
