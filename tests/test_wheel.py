@@ -88,8 +88,10 @@ def test_wheel_ships_the_assets(wheel):
     assert "dsel_course/assets/finance_hand_labels.csv" in z.namelist()
 
 
-# Chapters that read data, small in ci mode: one venv, one kernel each. 71 reads the hand labels shipped in assets/.
-COLAB_NOTEBOOKS = ("01_data", "33_augment", "71_cases_finance")
+# Chapters that read data, small in ci mode: one venv, one kernel each; 71 reads the hand labels shipped in assets/.
+# Measured at load ~10 on the 2-core dev machine: 01 46 s, 33_augment 34 s, 71 101 s, the tour 124 s (the venv 326 s);
+# 33 is left out to keep CI under 30 minutes (any chapter can be added here).
+COLAB_NOTEBOOKS = ("01_data", "71_cases_finance")
 
 
 def colab_like(nb_path, wheel_dir, data_list) -> dict:
