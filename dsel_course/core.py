@@ -8,15 +8,16 @@ Docs: https://dsel-course.github.io/dsel-course/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #4329a43b
 from __future__ import annotations
-import os, sys, random, platform, importlib, contextlib, contextvars, importlib.metadata as _md
+import os, sys, json, random, platform, importlib, contextlib, contextvars, importlib.metadata as _md
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['DEFAULT_SEED', 'MODES', 'SIZES', 'REPORT_PACKAGES', 'set_seed', 'get_device', 'on_colab_gpu', 'get_mode', 'run_mode',
-           'size', 'trace_sizes', 'cap', 'seed_list', 'pkg_version', 'env_report', 'as_list', 'one_blas_thread',
-           'OfflineError', 'hub_online', 'require_hub', 'hub_stand_ins', 'hub_stand_in']
+__all__ = ['DEFAULT_SEED', 'MODES', 'SIZES', 'REPORT_PACKAGES', 'set_seed', 'in_colab', 'on_colab_gpu', 'get_mode', 'run_mode',
+           'enable_colab_widgets', 'get_device', 'full_scale', 'scaled_down', 'size', 'trace_sizes', 'cap', 'seed_list',
+           'pkg_version', 'env_report', 'as_list', 'one_blas_thread', 'OfflineError', 'hub_endpoint', 'hub_online',
+           'pretend_hub', 'require_hub', 'hub_stand_ins', 'using_stand_ins', 'hub_stand_in']
 
 # %% ../nbs/00_core.ipynb #225dd813
 DEFAULT_SEED = 42
@@ -38,36 +39,24 @@ def set_seed(seed:int=DEFAULT_SEED, # the one seed for python, numpy and torch
     except ImportError: pass
     return seed
 
-# %% ../nbs/00_core.ipynb #d0e37bcc
-def get_device(prefer:str|None=None, # "cuda", "mps" or "cpu"; None reads DSEL_DEVICE, then auto
-              ) -> str:
-    "Pick the compute device: cuda -> mps -> cpu, unless `prefer` or DSEL_DEVICE says otherwise."
-    import torch
-    prefer = prefer or os.environ.get("DSEL_DEVICE") or None
-    avail = {"cuda": torch.cuda.is_available(),
-             "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
-             "cpu": True}
-    if prefer is not None:
-        p = str(prefer).lower().split(":")[0]
-        if p not in avail: raise ValueError(f"unknown device {prefer!r}: use 'cuda', 'mps' or 'cpu'")
-        if not avail[p]: raise ValueError(f"device {prefer!r} is not available here: use get_device() to pick automatically")
-        return str(prefer).lower()
-    return next(d for d in ("cuda", "mps", "cpu") if avail[d])
-
 # %% ../nbs/00_core.ipynb #6622d5e8
 MODES = ("ci", "quick", "full")
 _MODE_CTX: contextvars.ContextVar = contextvars.ContextVar("dsel_mode", default=None)
 
+def in_colab() -> bool:
+    "True inside a Google Colab runtime."
+    return "google.colab" in sys.modules
+
 def on_colab_gpu() -> bool:
-    "True on a Google Colab runtime with a CUDA GPU (there the default mode is `full`)."
-    if "google.colab" not in sys.modules: return False
+    "True on a Google Colab runtime with a CUDA GPU (the mode stays `quick` there: `full` is chosen with DSEL_MODE)."
+    if not in_colab(): return False
     import torch
     return torch.cuda.is_available()
 
-def get_mode(mode:str|None=None, # force a mode; None reads run_mode(...), then DSEL_MODE, then IN_TEST, then "full" on a Colab GPU, else "quick"
+def get_mode(mode:str|None=None, # force a mode; None reads run_mode(...), then DSEL_MODE, then IN_TEST ("ci"), else "quick"
             ) -> str:
-    "The run mode: `ci`, `quick` or `full`. An explicit `mode` wins, then an enclosing `with run_mode(...)`, then the environment."
-    m = mode or _MODE_CTX.get() or os.environ.get("DSEL_MODE") or ("ci" if os.environ.get("IN_TEST") else "full" if on_colab_gpu() else "quick")
+    "The run mode: `ci`, `quick` or `full`. An explicit `mode` wins, then an enclosing `with run_mode(...)`, then the environment; never `full` by itself."
+    m = mode or _MODE_CTX.get() or os.environ.get("DSEL_MODE") or ("ci" if os.environ.get("IN_TEST") else "quick")
     m = str(m).strip().lower()
     if m not in MODES: raise ValueError(f"unknown mode {m!r}: pass mode= or set DSEL_MODE to one of ci, quick, full")
     return m
@@ -80,30 +69,58 @@ def run_mode(mode:str|None, # the mode for everything called inside the block; N
     try: yield _MODE_CTX.get()
     finally: _MODE_CTX.reset(tok)
 
+def enable_colab_widgets() -> bool:
+    "On Colab, turn on its custom widget manager (ipywidgets 8 widgets and progress bars draw only with it); elsewhere nothing. True if turned on."
+    if not in_colab(): return False
+    try:
+        from google.colab import output
+        output.enable_custom_widget_manager()
+        return True
+    except Exception: return False   # an older Colab without the call: widgets fall back to Colab's own manager
+
+enable_colab_widgets()   # every chapter imports this module first, so the lab's widgets draw on Colab
+
+# %% ../nbs/00_core.ipynb #d0e37bcc
+def get_device(prefer:str|None=None, # "cuda", "mps" or "cpu"; None reads DSEL_DEVICE, then auto (the CPU in ci mode)
+              ) -> str:
+    "Pick the compute device: cuda -> mps -> cpu (cpu in `ci` mode), unless `prefer` or DSEL_DEVICE says otherwise."
+    import torch
+    prefer = prefer or os.environ.get("DSEL_DEVICE") or None
+    avail = {"cuda": torch.cuda.is_available(),
+             "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
+             "cpu": True}
+    if prefer is not None:
+        p = str(prefer).lower().split(":")[0]
+        if p not in avail: raise ValueError(f"unknown device {prefer!r}: use 'cuda', 'mps' or 'cpu'")
+        if not avail[p]: raise ValueError(f"device {prefer!r} is not available here: use get_device() to pick automatically")
+        return str(prefer).lower()
+    if get_mode() == "ci": return "cpu"   # ci runs on the CPU whatever the machine (tests must not depend on it)
+    return next(d for d in ("cuda", "mps", "cpu") if avail[d])
+
 # %% ../nbs/00_core.ipynb #ce4d2c5c
 SIZES: dict[str, dict[str, int|float|None]] = {
-    # name                    ci      quick     full      (None = everything)
-    "corpus_rows":      dict(ci=2_000,  quick=None,   full=None),  # rows read per corpus in the tour/plots
-    "train_examples":   dict(ci=256,    quick=2_000,  full=None),  # fine-tuning training examples
-    "eval_examples":    dict(ci=128,    quick=1_000,  full=None),  # evaluation examples
+    # name                    ci      quick     full      (None = everything; never None in full)
+    "corpus_rows":      dict(ci=2_000,  quick=None,   full=100_000), # rows read per corpus in the tour/plots (full: the largest corpus, MovieLens-100k)
+    "train_examples":   dict(ci=256,    quick=2_000,  full=22_500), # fine-tuning training examples (full: IMDB's 25,000 less its 10% validation split)
+    "eval_examples":    dict(ci=128,    quick=1_000,  full=25_000), # evaluation examples (full: IMDB's 25,000 test reviews)
     "epochs":           dict(ci=1,      quick=1,      full=3),
     "batch_size":       dict(ci=16,     quick=32,     full=32),
     "max_length":       dict(ci=64,     quick=128,    full=256),
-    "embed_examples":   dict(ci=256,    quick=4_000,  full=None),  # texts embedded with MiniLM
+    "embed_examples":   dict(ci=256,    quick=4_000,  full=8_000), # texts embedded with MiniLM
     "concept_embed":    dict(ci=48,     quick=400,    full=2_000), # ch.1 diversity: texts embedded per corpus (five corpora)
     "lm_examples":      dict(ci=8,      quick=64,     full=512),   # texts scored by the causal LM
     "seeds":            dict(ci=1,      quick=3,      full=5),     # repeats for mean +- std
     "tour_seeds":       dict(ci=1,      quick=1,      full=3),     # the tour (`dsel tour`): repeats per experiment; the chapters repeat more and assert
-    "tour_pool":        dict(ci=None,   quick=1_000,  full=None),  # the tour: training rows of its budget curve (test: half) and texts per corpus of its divergence table
+    "tour_pool":        dict(ci=None,   quick=1_000,  full=10_605),  # the tour: training rows of its budget curve (test: half) and texts per corpus of its divergence table
     "ft_curve_seeds":   dict(ci=1,      quick=2,      full=5),     # ch.4b: seeds of the fine-tuned budget curve (each seed fine-tunes 3 times)
-    "ft_curve_budgets": dict(ci=2,      quick=2,      full=None),  # ch.4b: the largest budgets of the fine-tuned curve (2: 50% and 100%; None: all)
+    "ft_curve_budgets": dict(ci=2,      quick=2,      full=4),     # ch.4b: the largest budgets of the fine-tuned curve (2: 50% and 100%; 4: all)
     "case_seeds":       dict(ci=3,      quick=3,      full=5),     # ch.7 case studies: repeats for mean +- std (>= 3 even in ci)
-    "rec_users":        dict(ci=300,    quick=None,   full=None),  # ch.7 recommendation: MovieLens users kept
+    "rec_users":        dict(ci=300,    quick=None,   full=943),   # ch.7 recommendation: MovieLens users kept (full: all 943)
     "rec_epochs":       dict(ci=6,      quick=20,     full=40),    # ch.7 recommendation: passes over all training interactions
     "fin_seeds":        dict(ci=6,      quick=12,     full=20),    # ch.7 finance: seeds of the recency experiment (cheap fits, small effects)
-    "router_ft_examples": dict(ci=64,   quick=512,    full=None),  # ch.7 service: questions the fine-tuned MiniLM router trains on (None: all)
+    "router_ft_examples": dict(ci=64,   quick=512,    full=15_452), # ch.7 service: questions the fine-tuned MiniLM router trains on (full: all of TREC's 15,452)
     "router_ft_epochs": dict(ci=1,      quick=3,      full=4),     # ch.7 service: epochs of the fine-tuned router
-    "router_ft_valid":  dict(ci=64,     quick=256,    full=None),  # ch.7 service: validation questions that choose the fine-tuned router's checkpoint
+    "router_ft_valid":  dict(ci=64,     quick=256,    full=15_452), # ch.7 service: validation questions that choose the fine-tuned router's checkpoint
     "bench_docs":       dict(ci=2_000,  quick=100_000, full=1_000_000),
     "hall_entities":    dict(ci=160,    quick=300,    full=400),   # ch.6 synthetic people
     "hall_pretrain_steps": dict(ci=600, quick=1_200,    full=3_000), # ch.6 tiny-LM pre-training steps
@@ -117,10 +134,10 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "speed_layers":     dict(ci=1,      quick=1,      full=12),    # ch.4 full-mode estimate: bert-base layers timed
     "speed_seq_len":    dict(ci=64,     quick=256,    full=256),   # ch.4 full-mode estimate: tokens per timed sequence
     "speed_batch":      dict(ci=1,      quick=2,      full=8),     # ch.4 full-mode estimate: sequences per timed step
-    "three_rows":       dict(ci=300,    quick=2_000,  full=None),  # 32_three_class: airline tweets sampled (60% pool, 10% valid, 30% test)
+    "three_rows":       dict(ci=300,    quick=2_000,  full=38_158),  # 32_three_class: airline tweets sampled (60% pool, 10% valid, 30% test)
     "three_seeds":      dict(ci=3,      quick=3,      full=5),     # 32_three_class: seeds of the budget curve (>= 3 even in ci)
     "three_ft_train":   dict(ci=32,     quick=160,    full=2_000), # 32_three_class: class-balanced tweets for the num_labels=3 fine-tune
-    "aug_rows":         dict(ci=600,    quick=3_000,  full=None),  # 33_augment: Pang & Lee sentences sampled (pool + test)
+    "aug_rows":         dict(ci=600,    quick=3_000,  full=10_605),  # 33_augment: Pang & Lee sentences sampled (pool + test)
     "aug_seeds":        dict(ci=3,      quick=3,      full=5),     # 33_augment: seeds of the budget curve (>= 3 even in ci)
     # 43_valuation (data valuation and attribution):
     "value_pool":       dict(ci=300,    quick=1_500,  full=6_000), # 43_valuation: Pang & Lee sentences embedded for the chapter
@@ -132,21 +149,44 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "peft_eval":        dict(ci=16,     quick=200,    full=2_000), # ch.4 PEFT table: validation and test examples
     "peft_epochs":      dict(ci=1,      quick=1,      full=3),     # ch.4 PEFT table: passes over the training examples
     "peft_seeds":       dict(ci=1,      quick=1,      full=3),     # ch.4 PEFT table: repeats for mean +- std
-    "hp_examples":      dict(ci=400,    quick=3_000,  full=None),  # ch.4 hyper-parameter search: sentences embedded with MiniLM
+    "hp_examples":      dict(ci=400,    quick=3_000,  full=10_605),  # ch.4 hyper-parameter search: sentences embedded with MiniLM
     "hp_budget_max":    dict(ci=120,    quick=1_000,  full=4_000), # ch.4 hyper-parameter search: the largest training budget
     "hp_folds":         dict(ci=3,      quick=5,      full=5),     # ch.4 hyper-parameter search: folds of the cross-validation
     "hp_seeds":         dict(ci=2,      quick=10,     full=20),    # ch.4 hyper-parameter search: repeats of the test-split experiment
+    # 40_finetune: the fine-tuning recipe of a run that sets neither epochs nor steps (quick: chosen by bench/bench_finetune_quick.py)
+    "ft_steps":         dict(ci=None,   quick=126,    full=None),  # optimiser steps of a fine-tune (None: size("epochs") epochs)
+    "ft_lr":            dict(ci=5e-5,   quick=2e-4,   full=5e-5),  # peak learning rate of a fine-tune (full: the documents' 5e-5 for BERT-base)
 }
+
+def full_scale() -> float:
+    "DSEL_FULL_SCALE, the share of every `full` size to use: a number in (0, 1], 1 when unset."
+    v = os.environ.get("DSEL_FULL_SCALE", "").strip()
+    if not v: return 1.0
+    try: f = float(v)
+    except ValueError: f = float("nan")
+    if not 0 < f <= 1: raise ValueError(f"DSEL_FULL_SCALE must be a number in (0, 1], got {v!r}: e.g. DSEL_FULL_SCALE=0.01")
+    return f
+
+def scaled_down(mode:str|None=None, # a mode; None uses get_mode()
+               ) -> bool:
+    "True where the sizes are not a real run's: `ci` mode, or `full` shrunk by DSEL_FULL_SCALE < 1. Assert size-dependent findings only where it is False."
+    m = get_mode(mode)
+    return m == "ci" or (m == "full" and full_scale() < 1)
 
 def size(name:str, # a row of SIZES
          mode:str|None=None, # a mode; None uses get_mode()
+         scaled:bool=True, # apply DSEL_FULL_SCALE to full sizes; False: the table's own number (e.g. for a cost estimate)
         ):
-    "The size of `name` in the current (or given) mode; None means 'use everything'."
+    "The size of `name` in the current (or given) mode (None: 'use everything'); `full` sizes are scaled by `full_scale()`, never below the row's smallest."
     if name not in SIZES: raise KeyError(f"no size named {name!r}: add it to dsel_course.core.SIZES (known: {', '.join(SIZES)})")
     m = get_mode(mode)
     log = _SIZE_TRACE.get()
     if log is not None: log.append((name, m))
-    return SIZES[name][m]
+    v = SIZES[name][m]
+    if scaled and m == "full" and isinstance(v, int) and not isinstance(v, bool) and (f := full_scale()) < 1:   # counts, not rates
+        floor = min(x for x in SIZES[name].values() if x is not None)   # the ci size in every row: the smallest that runs
+        v = int(max(floor, min(v, round(v * f))))
+    return v
 
 _SIZE_TRACE: contextvars.ContextVar = contextvars.ContextVar("dsel_size_trace", default=None)
 
@@ -222,26 +262,70 @@ def one_blas_thread():
 class OfflineError(RuntimeError):
     "The Hugging Face hub cannot be reached; the message names the offline default to use."
 
-_HUB_STATE: dict = {}
+_HUB_STATE: dict = {}   # host -> the probe's answer (cached per process)
 _STAND_INS: dict = {}   # hub id -> local stand-in, filled only inside `hub_stand_ins` (see below)
+_FALSE = ("0", "", "false", "no", "off")
+_PRETEND: list = []     # pretend_hub's answers, innermost last
 
-def hub_online(timeout:float=2.0, # seconds to wait for one TCP connection
-               host:str="huggingface.co", # the hub's host
+_ENV_STAND_INS: dict = {}   # DSEL_HUB_STAND_INS folder -> its stand-ins (read once per process)
+
+def _env_stand_ins() -> dict:
+    "The stand-ins of the folder named by DSEL_HUB_STAND_INS (its `stand_ins.json`: hub id -> sub-folder), or {}."
+    d = os.environ.get("DSEL_HUB_STAND_INS", "").strip()
+    if not d: return {}
+    if d not in _ENV_STAND_INS:
+        index = Path(d).expanduser() / "stand_ins.json"
+        if not index.is_file(): raise FileNotFoundError(f"DSEL_HUB_STAND_INS={d} has no stand_ins.json: write the folder with "
+                                                        "dsel_course.labs.full_path.write_stand_ins, or unset DSEL_HUB_STAND_INS")
+        out = {}
+        for hub_id, rel in json.loads(index.read_text(encoding="utf-8")).items():
+            p = index.parent / rel
+            if (p / "dataset_dict.json").is_file():   # a DatasetDict saved with save_to_disk: loaded when asked for
+                out[hub_id] = lambda p=p: __import__("datasets").load_from_disk(str(p))
+            else: out[hub_id] = p
+        _ENV_STAND_INS[d] = out
+    return _ENV_STAND_INS[d]
+
+def _stand_ins() -> dict:
+    "The stand-ins in force: those of DSEL_HUB_STAND_INS, then those of enclosing `hub_stand_ins` blocks (which win)."
+    return {**_env_stand_ins(), **_STAND_INS}
+
+def hub_endpoint() -> str:
+    "The hub's address: `HF_ENDPOINT` (a mirror) if set, else https://huggingface.co."
+    return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").strip().rstrip("/")
+
+def hub_online(timeout:float=2.0, # seconds to wait for the answer
+               host:str|None=None, # a host or URL to probe; None: hub_endpoint()
                refresh:bool=False, # probe again instead of using the cached answer
               ) -> bool:
-    "True if the Hugging Face hub answers a TCP connection within `timeout` (cached per process); inside `hub_stand_ins`, True."
-    if _STAND_INS: return True   # the stand-ins answer for the hub; nothing goes to the network
-    if os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false", "no"): return False
-    if not refresh and host in _HUB_STATE: return _HUB_STATE[host]
-    import socket, threading
+    "True if the hub (HF_ENDPOINT, through the environment's proxies) answers within `timeout`; DSEL_ONLINE=1 forces True, HF_HUB_OFFLINE=1 False."
+    if _PRETEND: return _PRETEND[-1]   # inside pretend_hub (tests of the offline and online branches)
+    if _stand_ins(): return True   # the stand-ins answer for the hub; nothing goes to the network
+    if os.environ.get("DSEL_ONLINE", "0").strip().lower() not in _FALSE: return True
+    if os.environ.get("HF_HUB_OFFLINE", "0").strip().lower() not in _FALSE: return False
+    import threading, urllib.request, urllib.error, urllib.parse
+    url = host or hub_endpoint()
+    if "://" not in url: url = f"https://{url}"
+    key = urllib.parse.urlsplit(url).netloc
+    if not refresh and key in _HUB_STATE: return _HUB_STATE[key]
     ok = [False]
     def probe():
         try:
-            with socket.create_connection((host, 443), timeout=timeout): ok[0] = True
-        except OSError: pass
+            with urllib.request.build_opener().open(urllib.request.Request(url + "/", method="HEAD"), timeout=timeout) as r:
+                ok[0] = r.status < 500
+        except urllib.error.HTTPError as e: ok[0] = e.code < 500   # 401/404: the hub answered; 502/503: a proxy did, not the hub
+        except (OSError, ValueError): pass
     t = threading.Thread(target=probe, daemon=True); t.start(); t.join(timeout + 0.5)  # DNS can hang: bound it
-    _HUB_STATE[host] = ok[0]
+    _HUB_STATE[key] = ok[0]
     return ok[0]
+
+@contextlib.contextmanager
+def pretend_hub(online:bool, # the answer hub_online() gives inside the block
+               ):
+    "Inside the block `hub_online()` answers `online`, whatever the network, the variables or the stand-ins say (for tests of both branches)."
+    _PRETEND.append(bool(online))
+    try: yield
+    finally: _PRETEND.pop()
 
 # %% ../nbs/00_core.ipynb #3c9a1c98
 def require_hub(what:str, # what was asked for, e.g. "the dataset 'stanfordnlp/imdb'"
@@ -274,11 +358,16 @@ def hub_stand_ins(stand_ins:dict, # hub id -> stand-in: a DatasetDict (or a func
     try: yield
     finally: _STAND_INS.clear(); _STAND_INS.update(old)
 
+def using_stand_ins() -> bool:
+    "True where hub ids are served by stand-ins (inside `hub_stand_ins`, or under DSEL_HUB_STAND_INS): numbers are then not the hub's."
+    return bool(_stand_ins())
+
 def hub_stand_in(name:str, # a hub id, e.g. "stanfordnlp/imdb" or "bert-base-uncased"
                 ):
-    "The stand-in for `name` inside `hub_stand_ins`, None outside it; a hub id without one is an `OfflineError`."
-    if not _STAND_INS: return None
-    if name not in _STAND_INS:
-        raise OfflineError(f"{name!r} has no stand-in inside hub_stand_ins (stand-ins: {', '.join(sorted(_STAND_INS))}): "
+    "The stand-in for `name` inside `hub_stand_ins` (or under DSEL_HUB_STAND_INS), None otherwise; a hub id without one is an `OfflineError`."
+    si = _stand_ins()
+    if not si: return None
+    if name not in si:
+        raise OfflineError(f"{name!r} has no stand-in inside hub_stand_ins (stand-ins: {', '.join(sorted(si))}): "
                            "add one, or leave the block to use the real hub")
-    return _STAND_INS[name]
+    return si[name]

@@ -93,7 +93,8 @@ def run_tour(mode:str|None=None, # run mode; None: get_mode() (the CLI defaults 
     rep = Report(f"dsel-course tour ({mode} mode)")
     rep.add_markdown(f"Sizes of `{mode}` mode. The concepts, the budget curves, the service case and the recommendation case run "
                      f"{size('tour_seeds', mode)} seed(s) here (`SIZES['tour_seeds']`); their chapters repeat them over more seeds and assert "
-                     "their directions there. Read this report as a map of the course.")
+                     "their directions there. Read this report as a map of the course. Each step checks its result before reporting it: the budget "
+                     "curves refuse a training pool or test slice with one class and a flat curve, and no caption may hold an unformatted placeholder.")
     for i in idx: rep.add_markdown(f"## {TOUR[i][0]}"); rep.parts.extend(done[i][0])
     rep.add_markdown(f"## Step timings (seconds, {jobs} process{'es' if jobs > 1 else ''})\n\n" + "\n".join(f"- {TOUR[i][0]}: {done[i][1]}" for i in idx))
     return rep.write(out)

@@ -21,7 +21,7 @@ def pool(tmp_path_factory):
     return p
 
 
-@pytest.mark.parametrize("cmd", ["tour", "select", "strategies", "audit", "info"])
+@pytest.mark.parametrize("cmd", ["tour", "select", "recipe", "strategies", "audit", "info"])
 def test_every_subcommand_has_help(cmd):
     r = dsel(cmd, "--help")
     assert r.returncode == 0 and "usage: dsel " + cmd in r.stdout

@@ -34,12 +34,11 @@ def test_chapter_has_colab_badge_and_install_cell(path):
     assert any(c["cell_type"] == "code" and '"google.colab" in sys.modules' in s and "pip install" in s for c, s in zip(cells, src)), \
         f"{path.name}: no Colab-only install cell near the top"
 
-def test_colab_gpu_defaults_to_full(monkeypatch):
+def test_colab_gpu_stays_quick(monkeypatch):
+    "On a Colab GPU the mode stays quick: full is one explicit line, %env DSEL_MODE=full."
     import dsel_course.core as core
     for k in ("DSEL_MODE", "IN_TEST"): monkeypatch.delenv(k, raising=False)
     monkeypatch.setattr(core, "on_colab_gpu", lambda: True)
-    assert core.get_mode() == "full"
-    monkeypatch.setenv("DSEL_MODE", "quick"); assert core.get_mode() == "quick"   # an explicit choice still wins
-    monkeypatch.delenv("DSEL_MODE"); monkeypatch.setenv("IN_TEST", "1"); assert core.get_mode() == "ci"
-    monkeypatch.setattr(core, "on_colab_gpu", lambda: False); monkeypatch.delenv("IN_TEST")
     assert core.get_mode() == "quick"
+    monkeypatch.setenv("DSEL_MODE", "full"); assert core.get_mode() == "full"     # the explicit choice
+    monkeypatch.delenv("DSEL_MODE"); monkeypatch.setenv("IN_TEST", "1"); assert core.get_mode() == "ci"

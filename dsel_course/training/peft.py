@@ -1,7 +1,8 @@
 """LoRA written from scratch around a `Linear` and checked against `peft`; AdaLoRA, prefix tuning and
-bottleneck adapters; chapter 4's strategy table extended with them (trainable parameters, accuracy,
-examples/s, peak memory); then learning rate and epochs chosen by cross-validation on the selected
-training subset, at several budgets, and what choosing them on the test split does to the score.
+bottleneck adapters; chapter 4's strategy table extended with them (trainable parameters, speed, peak
+memory measured the same way for every method, accuracy); then learning rate and epochs chosen by
+cross-validation on the selected training subset, at several budgets, and what choosing them on the test
+split does to the score.
 
 Docs: https://dsel-course.github.io/dsel-course/peft.html.md"""
 

@@ -250,13 +250,18 @@ def set_trainable(model, # a BERT-style sequence classifier
 def make_optimizer(model, # the model to train
                    lr:float=5e-5, # peak learning rate
                    weight_decay:float=0.01, # decoupled weight decay for weight matrices
+                   layer_decay:float=1.0, # layer-wise lr decay: the head trains at lr, the top layer at lr*d, the next at lr*d**2, ..., the embeddings lowest
                   ):
     "torch.optim.AdamW (fused kernel where available) over all parameters; no weight decay on 1-d tensors (biases, LayerNorm)."
     import torch
     if not (isinstance(lr, (int, float)) and lr > 0): raise ValueError(f"lr must be a positive float, got {lr!r}: e.g. 5e-5")
-    params = list(model.parameters())
-    groups = [{"params": [p for p in params if p.ndim >= 2], "weight_decay": weight_decay},
-              {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
+    if not (isinstance(layer_decay, (int, float)) and 0 < layer_decay <= 1): raise ValueError(f"layer_decay must be in (0, 1], got {layer_decay!r}: e.g. 0.8 (1.0: one learning rate)")
+    if layer_decay == 1: blocks = [(lr, list(model.parameters()))]
+    else:                  # depth 0 = the head, 1 = the top layer, ..., n_layers + 1 = the embeddings
+        emb, layers, head = encoder_parts(model)
+        blocks = [(lr * layer_decay ** depth, ps) for depth, ps in enumerate([head] + layers[::-1] + [emb])]
+    groups = [g for lr_, ps in blocks for g in ({"params": [p for p in ps if p.ndim >= 2], "weight_decay": weight_decay, "lr": lr_},
+                                                 {"params": [p for p in ps if p.ndim < 2], "weight_decay": 0.0, "lr": lr_}) if g["params"]]
     try: return torch.optim.AdamW(groups, lr=lr, fused=True)      # one fused kernel: several times faster on CPU and GPU
     except (RuntimeError, TypeError, ValueError): return torch.optim.AdamW(groups, lr=lr)
 
@@ -289,8 +294,9 @@ def _load_for_training(model_name, num_labels:int, model=None, tokenizer=None):
 class TrainConfig:
     "What shapes a fine-tuning run; `None` fields take the run mode's size (`resolve`)."
     model_name: str = "minilm"      # alias, local folder or hub name ("bert-base-uncased")
-    epochs: int|None = None         # passes over the data; None: size('epochs')
-    lr: float = 5e-5                # peak learning rate
+    epochs: int|None = None         # passes over the data; None: size('epochs') (ignored when `steps` is set)
+    steps: int|None = None          # optimiser steps: the run takes exactly this many (as many epochs as they need); None with epochs None: size('ft_steps')
+    lr: float|None = None           # peak learning rate; None: size('ft_lr') (quick: the benchmark's choice)
     batch_size: int|None = None     # examples per step; None: size('batch_size')
     max_length: int|None = None     # truncation; None: size('max_length')
     strategy: str = "full"          # which layers train: one of FT_STRATEGIES
@@ -303,13 +309,19 @@ class TrainConfig:
     text_col: str = "text"          # the text column
     label_col: str = "label"        # the label column
     cls_only: bool = True           # last layer at [CLS] only (BERT classifiers; same result, less compute)
+    layer_decay: float = 1.0        # layer-wise learning-rate decay (see make_optimizer); 1.0: one learning rate
 
     def resolve(self, mode:str|None=None) -> "TrainConfig":
         "A copy with every None size filled from `mode`, after one-line checks of the settings."
         if self.strategy not in FT_STRATEGIES: raise ValueError(f"unknown strategy {self.strategy!r}: use one of {', '.join(FT_STRATEGIES)}")
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0): raise ValueError(f"lr must be a positive float, got {self.lr!r}: e.g. 5e-5")
+        lr = size("ft_lr", mode) if self.lr is None else self.lr
+        if not (isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr > 0): raise ValueError(f"lr must be a positive float, got {lr!r}: e.g. 5e-5")
         if not 0 <= self.warmup < 1: raise ValueError(f"warmup must be a share of steps in [0, 1), got {self.warmup!r}")
-        return replace(self, epochs=self.epochs or size("epochs", mode), batch_size=self.batch_size or size("batch_size", mode),
+        if self.steps is not None and (not isinstance(self.steps, (int, np.integer)) or isinstance(self.steps, bool) or self.steps < 1):
+            raise ValueError(f"steps must be a positive int or None, got {self.steps!r}: e.g. steps=120")
+        if not (isinstance(self.layer_decay, (int, float)) and 0 < self.layer_decay <= 1): raise ValueError(f"layer_decay must be in (0, 1], got {self.layer_decay!r}")
+        steps = self.steps if self.steps is not None or self.epochs is not None else size("ft_steps", mode)   # an explicit epoch count wins over the mode's steps
+        return replace(self, lr=lr, steps=steps, epochs=self.epochs or size("epochs", mode), batch_size=self.batch_size or size("batch_size", mode),
                        max_length=self.max_length or size("max_length", mode))
 
 # %% ../../nbs/40_finetune.ipynb #243803ec
@@ -385,6 +397,7 @@ def run_epoch(model, opt, sched, # the model, its optimizer and schedule
     model.train()
     bar = tqdm(length_grouped_batches(lengths, cfg.batch_size, seed + epoch), desc=f"epoch {epoch+1}/{cfg.epochs}", disable=not progress, leave=False)
     for i, b in enumerate(bar, 1):
+        if run.step >= total: break      # a run of `steps` optimiser steps ends inside its last epoch
         t0 = time.perf_counter()
         if cfg.strategy == "gradual": run.trainable = max(run.trainable, set_trainable(model, unfrozen_layers("gradual", n_layers, cfg.k, run.step / total)))
         x, m = pad_batch([ids[j] for j in b], tok.pad_token_id)
@@ -430,13 +443,15 @@ def train_classifier(train_ds:Dataset, # labelled training split (text + label)
     ids, y, lengths = tr["input_ids"][:], np.asarray(as_list(tr["labels"])), np.asarray(as_list(tr["length"]))
     n_layers = len(encoder_parts(model)[1]) if cfg.strategy != "full" else 0
     run = _Run(trainable=set_trainable(model, unfrozen_layers(cfg.strategy, n_layers, cfg.k, 0.0)) if cfg.strategy != "full" else sum(p.numel() for p in model.parameters()))
-    total = cfg.epochs * math.ceil(len(ids) / cfg.batch_size)
-    opt = make_optimizer(model, cfg.lr, cfg.weight_decay)
+    per_epoch = math.ceil(len(ids) / cfg.batch_size)
+    total = cfg.steps or cfg.epochs * per_epoch
+    cfg = replace(cfg, epochs=math.ceil(total / per_epoch))
+    opt = make_optimizer(model, cfg.lr, cfg.weight_decay, cfg.layer_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: linear_warmup_decay(s, int(cfg.warmup * total), total))
     dt = autocast_dtype(device, cfg.precision)
     scaler = torch.amp.GradScaler("cuda") if dt == torch.float16 else None
     hist = dict(model_name=str(cfg.model_name), device=device, precision=str(dt or "float32").replace("torch.", ""), strategy=cfg.strategy,
-                n_train=len(ids), epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, max_length=cfg.max_length,
+                n_train=len(ids), epochs=cfg.epochs, steps=total, batch_size=cfg.batch_size, lr=cfg.lr, warmup=cfg.warmup, layer_decay=cfg.layer_decay, max_length=cfg.max_length,
                 total_params=sum(p.numel() for p in model.parameters()), evals=[], tokenize_seconds=t_tok)
     for epoch in range(cfg.epochs):
         run_epoch(model, opt, sched, run, cfg=cfg, epoch=epoch, ids=ids, y=y, lengths=lengths, va=va, tok=tok, device=device, dtype=dt,
@@ -444,8 +459,8 @@ def train_classifier(train_ds:Dataset, # labelled training split (text + label)
     if run.best_state is not None: model.load_state_dict(run.best_state)
     elif checkpoint_dir is not None: save_checkpoint(model, tok, checkpoint_dir)
     model.eval()
-    hist.update(best=run.best, trainable_params=run.trainable, train_seconds=run.train_s, seconds_per_epoch=run.train_s / cfg.epochs,
-                examples_per_s=len(ids) * cfg.epochs / run.train_s, tokens_per_s=run.real_tok / run.train_s, pad_fraction=1 - run.real_tok / max(1, run.pad_tok),
+    hist.update(best=run.best, trainable_params=run.trainable, train_seconds=run.train_s, seconds_per_epoch=run.train_s * per_epoch / total,
+                examples_per_s=(len(ids) * cfg.epochs if cfg.steps is None else run.step * cfg.batch_size) / run.train_s, tokens_per_s=run.real_tok / run.train_s, pad_fraction=1 - run.real_tok / max(1, run.pad_tok),
                 final_train_loss=float(np.mean(run.run_loss)) if run.run_loss else hist["evals"][-1]["train_loss"],
                 checkpoint=str(checkpoint_dir) if checkpoint_dir is not None else None)
     return model, hist
