@@ -333,7 +333,7 @@ def _insert_new(table, keys, new):   # linear probing in a power-of-two table; 0
     return added
 
 class SeenHashes:
-    "A growing set of uint64 hashes (8-16 bytes each): `add` says, in order, which keys it had not seen."
+    "A growing set of uint64 hashes (16-32 bytes each: at most half full): `add` says, in order, which keys it had not seen."
     def __init__(self, capacity:int=1 << 16): self.table, self.n = np.zeros(capacity, np.uint64), 0
     def add(self, keys:np.ndarray) -> np.ndarray:
         "Insert keys in order; True where a key is new (an earlier equal key in the same call counts as seen)."
@@ -543,6 +543,11 @@ def select_stream(inputs:str|Path|list, # files or globs (shards), read in order
     steps = build_steps(rec); kinds = [STREAMING[n] for n, _ in rec.steps]
     inputs_rec = [dict(path=str(p), bytes=p.stat().st_size, sha256=sha256_file(p)) for p in paths]
     work = Work(out, dict(recipe=rec.as_dict(), inputs=inputs_rec, text_col=text_col), resume)
+    try: return _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all)
+    except Exception: shutil.rmtree(work.dir, ignore_errors=True); raise   # an error is not a kill: nothing is left to resume
+
+def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all):
+    "The stages of `select_stream` after its checks: pass 1, near-dup, scores, the pick, then OUT and its record."
     T = {}
     def stage(name, fn):
         if name in work.done: T[name] = "resumed"; return
