@@ -56,7 +56,7 @@ $(STAMP): | python-check
 tour: setup
 	$(VENV)/bin/dsel tour --mode quick --out reports/tour.html --force
 
-test: setup export-check nbtest pytest
+test: setup export-check nbtest full-check pytest
 	@echo "== all checks passed"
 
 export-check: setup
@@ -68,7 +68,7 @@ export-check: setup
 	@git diff --exit-code --stat -- README.md || { echo "README.md is out of date with nbs/index.ipynb: run make readme and commit"; exit 1; }
 
 readme: setup
-	$(PY) -c "from dsel_course.glossary import update_index_glossary; update_index_glossary('nbs')"
+	$(PY) -c "from dsel_course.glossary import update_index_glossary; from dsel_course.coursetext import update_index_exercises; update_index_glossary('nbs'); update_index_exercises('nbs')"
 	$(PY) tools/make_readme.py
 
 nbtest: setup

@@ -325,7 +325,7 @@ def split_indices(labels:np.ndarray|None, # class id per row, or None for an uns
                   fractions:tuple, # (valid, test) fractions
                   seed:int=DEFAULT_SEED, # the split's seed
                  ) -> dict:
-    "Train/valid/test row indices, each split in a seeded random order (any prefix of a split is a random sample of it); stratified by `labels` if given."
+    "Sorted train/valid/test row indices (each split keeps the corpus' order: shuffle it before taking a prefix); stratified by `labels` if given."
     rng = np.random.default_rng(seed)
     groups = [np.arange(n)] if labels is None else [np.flatnonzero(labels == c) for c in np.unique(labels)]
     out = {"train": [], "valid": [], "test": []}
@@ -333,7 +333,7 @@ def split_indices(labels:np.ndarray|None, # class id per row, or None for an uns
         g = rng.permutation(g)
         n_va, n_te = (int(round(len(g)*f)) for f in fractions)
         out["valid"].append(g[:n_va]); out["test"].append(g[n_va:n_va+n_te]); out["train"].append(g[n_va+n_te:])
-    return {k: rng.permutation(np.concatenate(v)).astype(int) for k, v in out.items()}   # shuffled, not sorted: corpus order never leaks into a split
+    return {k: np.sort(np.concatenate(v)).astype(int) for k, v in out.items()}
 
 # %% ../nbs/01_data.ipynb #b62e088e
 def split_dataset(ds:Dataset, # the corpus
@@ -370,8 +370,8 @@ def check_classes(labels, # class ids (list, array, `datasets` column) or a Data
     vals, cnt = np.unique(y, return_counts=True)
     counts = {v.item() if hasattr(v, "item") else v: int(c) for v, c in zip(vals, cnt)}
     if len(vals) < min_classes:
-        raise ValueError(f"{what} holds {len(vals)} class(es) {counts}, fewer than {min_classes}: a prefix of corpus-ordered rows? "
-                         f"take it from split_dataset(...) (shuffled splits) or a stratified sample, not from the file's order")
+        raise ValueError(f"{what} holds {len(vals)} class(es) {counts}, fewer than {min_classes}: a prefix of rows in corpus order? "
+                         f"take a seeded random sample (split_dataset(...)[k].shuffle(seed=0).select(range(n))), never a prefix")
     return counts
 
 # %% ../nbs/01_data.ipynb #981d38ce

@@ -333,7 +333,7 @@ def _insert_new(table, keys, new):   # linear probing in a power-of-two table; 0
     return added
 
 class SeenHashes:
-    "A growing set of uint64 hashes (8-16 bytes each): `add` says, in order, which keys it had not seen."
+    "A growing set of uint64 hashes (16-32 bytes each: at most half full): `add` says, in order, which keys it had not seen."
     def __init__(self, capacity:int=1 << 16): self.table, self.n = np.zeros(capacity, np.uint64), 0
     def add(self, keys:np.ndarray) -> np.ndarray:
         "Insert keys in order; True where a key is new (an earlier equal key in the same call counts as seen)."
@@ -377,7 +377,7 @@ class Work:
 # %% ../nbs/92_stream.ipynb #f30dee56
 def _pass1(paths, text_col, steps, kinds, work, progress):
     "Every filter that streams, per batch in recipe order; near-dup's band keys, DSIR's counts and a row ranker's scores are kept."
-    from dsel_course.selection.dedup import exact_hash_batch, shingle, minhash_signatures_jit, band_keys32
+    from dsel_course.selection.dedup import exact_hash_batch, shingle, minhash_signatures_jit, band_keys32, sig_fingerprint
     from dsel_course.selection.importance import hashed_ngram_features
     import pyarrow as pa
     filt = [i for i, s in enumerate(steps) if s.filters]
@@ -388,6 +388,7 @@ def _pass1(paths, text_col, steps, kinds, work, progress):
     counts = np.zeros(steps[rk].n_buckets) if rk is not None and kinds[rk] == "dsir" else None
     rank_rows, rank_scores, near_rows = [], [], []
     bands = [open(work.path(f"band{b}.u32"), "wb") for b in range(steps[near].bands)] if near is not None else []
+    fp = open(work.path("fingerprints.u8"), "wb") if near is not None else None   # one byte per signature value (`sig_fingerprint`)
     spill = pa.ipc.new_stream(str(work.path("texts.arrow")), pa.schema([("row", pa.int64()), ("text", pa.large_string())])) if need_spill else None
     def code(i, r): return codes_of.setdefault((i, str(r)), len(codes_of) + 1)
     n = 0
@@ -401,6 +402,7 @@ def _pass1(paths, text_col, steps, kinds, work, progress):
             elif kinds[i] == "near":
                 st = steps[i]; sg = minhash_signatures_jit(shingle(st.texts(_ds(sub)), st.unit, st.n), st.num_perm, 1)
                 for f, k in zip(bands, band_keys32(sg, st.bands, st.rows)): f.write(k.tobytes())
+                fp.write(sig_fingerprint(sg).tobytes())
                 near_rows.append(b.start + lv)
                 spill.write_table(pa.table({"row": b.start + lv, "text": pa.array(sub, pa.large_string())}))
             else:
@@ -413,7 +415,7 @@ def _pass1(paths, text_col, steps, kinds, work, progress):
         codes.append(c)
         if progress: print(f"\r  pass 1: {n:,} rows", end="", file=sys.stderr)
     if progress: print(file=sys.stderr)
-    for f in bands: f.close()
+    for f in bands + ([fp] if fp else []): f.close()
     if spill is not None: spill.close()
     work.save("codes", np.concatenate(codes) if codes else np.zeros(0, np.uint8))
     if near is not None: work.save("near_rows", np.concatenate(near_rows) if near_rows else np.zeros(0, np.int64))
@@ -434,13 +436,17 @@ def _spill_texts(work, rows):
     return out
 
 # %% ../nbs/92_stream.ipynb #75e4fa4d
-def _near_resolve(st, work, batch:int=5_000):
-    "`near_duplicate_of_texts` from the spilled band keys: candidates band by band, signatures and texts only for their documents."
+def _near_resolve(st, work, batch:int=5_000, pairs_per_call:int=100_000):
+    "`near_duplicate_of_texts` from the spilled band keys and fingerprints: candidates band by band, signatures and texts only for the pairs that pass."
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from dsel_course.selection.dedup import band_pairs, count_equal, confirm_pairs, shingle, minhash_signatures_jit
     rows = work.load("near_rows"); N = len(rows); Nu = np.uint64(max(N, 1))
-    e = np.unique(np.concatenate([band_pairs(np.fromfile(work.path(f"band{b}.u32"), np.uint32), key_bits=32) for b in range(st.bands)] or [np.zeros(0, np.uint64)]))
+    S, e = np.fromfile(work.path("fingerprints.u8"), np.uint8).reshape(N, st.num_perm), []
+    for b in range(st.bands):   # as near_duplicate_of_texts: each band's pairs checked on the fingerprints at once (they over-count, never under-count)
+        p = band_pairs(np.fromfile(work.path(f"band{b}.u32"), np.uint32), key_bits=32)
+        e.append(p[count_equal(S, p // Nu, p % Nu) / st.num_perm >= st.threshold]); del p
+    del S; e = np.unique(np.concatenate(e or [np.zeros(0, np.uint64)]))
     e = np.stack([e // Nu, e % Nu], 1).astype(np.int64)
     raw_of = {}
     if len(e):
@@ -449,7 +455,8 @@ def _near_resolve(st, work, batch:int=5_000):
         sig = np.concatenate([minhash_signatures_jit(shingle(tx[s:s + batch], st.unit, st.n), st.num_perm, 1) for s in range(0, len(u), batch)])
         est = count_equal(sig, inv[:, 0], inv[:, 1]) / st.num_perm; ok = est >= st.threshold; e, inv, est = e[ok], inv[ok], est[ok]
         if len(e) and (st.exact or st.exact_margin > 0):
-            ok = confirm_pairs(tx, inv, est, st.threshold, exact=st.exact, exact_margin=st.exact_margin, unit=st.unit, n=st.n); e = e[ok]
+            ok = np.concatenate([confirm_pairs(tx, inv[s:s + pairs_per_call], est[s:s + pairs_per_call], st.threshold, exact=st.exact, exact_margin=st.exact_margin,
+                                               unit=st.unit, n=st.n) for s in range(0, len(e), pairs_per_call)]); e = e[ok]   # in blocks: bounded memory, the same mask
     g = coo_matrix((np.ones(len(e), np.int8), (e[:, 0], e[:, 1])), shape=(N, N))
     lab = connected_components(g, directed=False)[1]; first = np.unique(lab, return_index=True)[1][lab]
     drop = np.flatnonzero(first != np.arange(N))
@@ -536,6 +543,11 @@ def select_stream(inputs:str|Path|list, # files or globs (shards), read in order
     steps = build_steps(rec); kinds = [STREAMING[n] for n, _ in rec.steps]
     inputs_rec = [dict(path=str(p), bytes=p.stat().st_size, sha256=sha256_file(p)) for p in paths]
     work = Work(out, dict(recipe=rec.as_dict(), inputs=inputs_rec, text_col=text_col), resume)
+    try: return _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all)
+    except Exception: shutil.rmtree(work.dir, ignore_errors=True); raise   # an error is not a kill: nothing is left to resume
+
+def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all):
+    "The stages of `select_stream` after its checks: pass 1, near-dup, scores, the pick, then OUT and its record."
     T = {}
     def stage(name, fn):
         if name in work.done: T[name] = "resumed"; return

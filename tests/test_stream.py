@@ -148,9 +148,25 @@ def test_bad_input_is_one_line_exit_2_and_no_output(pool, tmp_path):
         rc, _, err = dsel_here("select", *args[:1], out, *args[1:])
         assert rc == 2 and words in err and err.count("\n") == 1, (args, err)
         assert not out.exists() and not (tmp_path / "out.jsonl.selection.json").exists() and not list(tmp_path.glob(".out.jsonl.*"))
+        assert not (tmp_path / "out.jsonl.dsel-work").exists()   # an error leaves nothing to resume
 
 
 def test_recipe_check_prints_the_stages():
     for f in ("english_web.yaml", "chinese_web.yaml"):
         rc, o, err = dsel_here("recipe", "check", RECIPES / f)
         assert rc == 0 and o.startswith("ok: " + f[:-5]) and "stages: pass1" in o, err
+
+
+def test_zst_input_needs_zstandard(pool, tmp_path):
+    "A .zst shard without the zstandard module: one line naming `pip install zstandard` (with it: the same rows as the plain file)."
+    d, texts = pool
+    try:
+        import zstandard
+    except ImportError:
+        (tmp_path / "p.jsonl.zst").write_bytes(b"\x28\xb5\x2f\xfd not really zstd")
+        rc, _, err = dsel_here("select", tmp_path / "p.jsonl.zst", tmp_path / "o.jsonl", "--strategy", "exact_dedup", "--budget", "1.0")
+        assert rc == 2 and "pip install zstandard" in err and err.count("\n") == 1 and not (tmp_path / "o.jsonl").exists(), err
+        return
+    (tmp_path / "p.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress((d / "pool.jsonl").read_bytes()))
+    rec = load_recipe(dict(steps=["exact_dedup"], budget=1.0))
+    assert same(select_in_memory(texts, rec), select_stream(tmp_path / "p.jsonl.zst", tmp_path / "o.jsonl", rec))

@@ -1,9 +1,8 @@
 """The tour report (`dsel tour`) in ci mode shows results, not artefacts: every training pool and test slice holds
 both classes, the budget curve is not flat and beats the majority share, no caption holds an unformatted `{...}`,
-and Chinese corpora are measured in characters. A step made single-class again (the splits back in corpus order)
-is refused with a one-line error instead of being reported."""
+and Chinese corpora are measured in characters. A step made single-class again is refused with a one-line error
+instead of being reported."""
 import re
-import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
@@ -59,26 +58,25 @@ def test_budget_step_is_a_result(report):
     assert n_test >= 64 and n_pool >= 128
 
 
-def _sorted_split_indices(labels, n, fractions, seed=core.DEFAULT_SEED):
-    "The splits as they were before: every split sorted, i.e. in the corpus' order (Pang & Lee: positives first)."
-    return {k: np.sort(v) for k, v in _orig_split_indices(labels, n, fractions, seed).items()}
-
-_orig_split_indices = data.split_indices
-
-
 def test_single_class_step_is_refused(monkeypatch, tmp_path):
-    # The old failure, rebuilt in ci sizes: splits in corpus order, and a pool that is a prefix of under half the
-    # sampled training split (quick mode took the first 1,000 of 2,000 rows: every one positive).
-    monkeypatch.setattr(data, "split_indices", _sorted_split_indices)
-    monkeypatch.setitem(core.SIZES["tour_pool"], "ci", 96)
-    with pytest.raises(ValueError, match=r"the tour's training pool holds 1 class\(es\).*split_dataset"):
+    # The old failure: the step's training data all of one class (a prefix of Pang & Lee's split, stored positives first).
+    # Rebuilt here by handing the step a training split of positive sentences only.
+    from dsel_course.labs import budget
+    orig = budget.task_splits
+    def one_class(*a, **k):
+        dd = orig(*a, **k)
+        return dd.__class__({s: v.filter(lambda r: r["label"] == 1) if s == "train" else v for s, v in dd.items()})
+    monkeypatch.setattr(budget, "task_splits", one_class)
+    with pytest.raises(ValueError, match=r"the tour's training pool holds 1 class\(es\).*never a prefix"):
         tour.run_tour("ci", tmp_path / "t.html", only=["Chapter 4"], jobs=1, verbose=False)
     assert not (tmp_path / "t.html").exists()   # nothing is reported
 
 
-def test_shuffled_splits_keep_the_small_pool_two_class(monkeypatch):
-    # the same small pool from today's splits: both classes, near half each
+def test_a_prefix_of_a_split_is_the_trap():
+    # why the step samples: a split keeps the corpus' order, so its first rows are one class; a seeded sample holds both
     from dsel_course.labs.finetune import task_splits
     dd = task_splits("pang_lee", mode="ci")
-    counts = data.check_classes(dd["train"].select(range(96)), "a 96-row prefix")
-    assert min(counts.values()) >= 25, counts
+    with pytest.raises(ValueError, match=r"1 class\(es\)"):
+        data.check_classes(dd["train"].select(range(96)), "a 96-row prefix")
+    counts = data.check_classes(dd["train"].shuffle(seed=core.DEFAULT_SEED).select(range(96)), "a 96-row sample")
+    assert min(counts.values()) >= 30, counts

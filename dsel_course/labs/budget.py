@@ -196,8 +196,8 @@ def step_budget_curves(report:Report, # the tour's report
                       ):
     "Budget curves (frozen MiniLM + logistic regression) on clean and 20%-flipped Pang & Lee pools, with the verdicts."
     dd = task_splits("pang_lee", mode=mode)
-    n = cap(len(dd["train"]), "tour_pool", mode)   # the chapter uses the whole split; the tour a smaller pool (its splits are shuffled)
-    dd = DatasetDict({k: v.select(range(min(len(v), n if k == "train" else n // 2))) for k, v in dd.items()})
+    n = cap(len(dd["train"]), "tour_pool", mode)   # the chapter uses the whole split; the tour a smaller pool
+    dd = DatasetDict({k: v.shuffle(seed=DEFAULT_SEED).select(range(min(len(v), n if k == "train" else n // 2))) for k, v in dd.items()})   # a seeded sample, never a prefix: splits keep the corpus' order (Pang & Lee: positives first)
     check_classes(dd["train"], "the tour's training pool"); check_classes(dd["test"], "the tour's test slice")
     strats = ["random", "loss_trim", "embed_loss_trim", "class_balanced"]
     runs = pd.concat([run_budget_curve(dd, strats, [0.1, 0.2, 0.5, 1.0], embed_lr_trainer, list(range(size("tour_seeds", mode))), sc, mode=mode)
