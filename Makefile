@@ -68,7 +68,7 @@ export-check: setup
 	@git diff --exit-code --stat -- README.md || { echo "README.md is out of date with nbs/index.ipynb: run make readme and commit"; exit 1; }
 
 readme: setup
-	$(PY) -c "from dsel_course.glossary import update_index_glossary; update_index_glossary('nbs')"
+	$(PY) -c "from dsel_course.glossary import update_index_glossary; from dsel_course.coursetext import update_index_exercises; update_index_glossary('nbs'); update_index_exercises('nbs')"
 	$(PY) tools/make_readme.py
 
 nbtest: setup

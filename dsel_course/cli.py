@@ -130,7 +130,7 @@ def _select_steps(inp, out, strategy, strat, budget, bar, *, text_col, label_col
     t0 = time.time()
     if engine == "ray":
         try: from dsel_course.scale import select_ray
-        except ImportError as e: raise ImportError(f"the ray engine needs Ray Data ({e}): pip install 'dsel-course[scale]'") from None
+        except ImportError as e: raise ImportError(f"the ray engine needs Ray Data ({e}): pip install 'dsel-course[scale] @ git+https://github.com/dsel-course/dsel-course'") from None
         sel = select_ray(ds, strat, budget, seed=seed)
     else: sel = select(ds, strat, budget, seed=seed, diversity=False)
     secs = time.time() - t0; bar.update(1)
@@ -199,7 +199,7 @@ def select_recipe_ray(inputs, # files or globs
     from dsel_course.stream import Recipe, load_recipe, build_steps, expand_inputs, iter_batches, check_inputs, write_rows, stream_format
     from dsel_course.selection import Pipeline, resolve_budget
     try: from dsel_course.scale import select_ray
-    except ImportError as e: raise ImportError(f"the ray engine needs Ray Data ({e}): pip install 'dsel-course[scale]'") from None
+    except ImportError as e: raise ImportError(f"the ray engine needs Ray Data ({e}): pip install 'dsel-course[scale] @ git+https://github.com/dsel-course/dsel-course'") from None
     rec = recipe if isinstance(recipe, Recipe) else load_recipe(recipe, seed)
     seed = rec.seed if seed is None else seed
     out = Path(out); paths = expand_inputs(inputs); stream_format(out)
@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--label-col", default=None, help="the label column, for strategies that need one (runs in memory)")
     s.add_argument("--seed", type=int, default=None, help=f"seed of every random choice (default: the recipe's, else {DEFAULT_SEED})")
     s.add_argument("--param", action="append", metavar="KEY=VALUE", help="with --strategy: a setting, e.g. --param threshold=0.7 (repeatable)")
-    s.add_argument("--engine", default="local", choices=["local", "ray"], help="local (streamed, one process) or ray (Ray Data, pip install 'dsel-course[scale]')")
+    s.add_argument("--engine", default="local", choices=["local", "ray"], help="local (streamed, one process) or ray (Ray Data, pip install 'dsel-course[scale] @ git+https://github.com/dsel-course/dsel-course')")
     s.add_argument("--resume", action="store_true", help="continue a killed run from its last completed stage (OUT.dsel-work)")
     s.add_argument("--keep-reasons", action="store_true", help="also write OUT.reasons.csv: one line per input row, why it was dropped or kept")
     s.add_argument("--force", action="store_true", help="replace an existing OUT")

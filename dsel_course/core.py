@@ -72,6 +72,10 @@ def run_mode(mode:str|None, # the mode for everything called inside the block; N
 def enable_colab_widgets() -> bool:
     "On Colab, turn on its custom widget manager (ipywidgets 8 widgets and progress bars draw only with it); elsewhere nothing. True if turned on."
     if not in_colab(): return False
+    try: v = _md.version("ipywidgets")
+    except _md.PackageNotFoundError: v = "0"
+    if int(v.split(".")[0]) < 8:   # Colab preinstalls ipywidgets 7; the install cell upgrades it, which takes a restart to load
+        print(f"ipywidgets {v} is installed, the course's widgets need >= 8: run the install cell, then Runtime -> Restart session")
     try:
         from google.colab import output
         output.enable_custom_widget_manager()

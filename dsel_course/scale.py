@@ -33,7 +33,7 @@ def ensure_ray(num_cpus:int|None=None, # CPUs for a local instance (None: Ray's 
               ):
     "Start a local Ray instance if none is running (no dashboard); return the `ray` module."
     try: import ray, ray.data
-    except ImportError as e: raise ImportError(f"Ray Data is not installed ({e}): pip install 'dsel-course[scale]'") from None
+    except ImportError as e: raise ImportError(f"Ray Data is not installed ({e}): pip install 'dsel-course[scale] @ git+https://github.com/dsel-course/dsel-course'") from None
     shim = RAY_SHIM or Path(importlib.util.find_spec("dsel_course").origin).parent/"_ray_shim"
     if fast_start and importlib.util.find_spec("rfc3987_syntax") is not None and str(shim) not in os.environ.get("PYTHONPATH", ""):
         os.environ["PYTHONPATH"] = os.pathsep.join([str(shim)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])

@@ -19,6 +19,7 @@ from .labs.budget import step_budget_curves
 from .labs.service import step_service_case
 from .labs.finance import step_finance_case
 from .labs.recsys import step_recsys_case
+from .labs.service_qa import step_service_qa_case
 
 # %% auto #0
 __all__ = ['TOUR', 'STEP_SECONDS', 'run_step', 'run_tour', 'main']
@@ -34,13 +35,14 @@ TOUR: list[tuple[str, Callable]] = [
     ("Chapter 7: customer service (智能客服)", step_service_case),
     ("Chapter 7: financial opinion monitoring (金融舆情监测)", step_finance_case),
     ("Chapter 7: recommendation (个性化推荐)", step_recsys_case),
+    ("Chapter 7: answering questions: answer templates, retrieval, a generated reply", step_service_qa_case),
 ]
 
 # quick-mode seconds of each step (measured in a 2-process tour on 2 idle cores): only used to start the longest steps first
 STEP_SECONDS: dict[str, float] = {"Environment": 0.1, "Data cards": 9, "Corpus plots": 2, "Chapter 1: the concepts, measured": 14,
     "Chapter 3a: recovering target-like text from a mixed pool": 18, "Chapter 4: select, train, evaluate (budget curves)": 24,
     "Chapter 7: customer service (智能客服)": 54, "Chapter 7: financial opinion monitoring (金融舆情监测)": 15,
-    "Chapter 7: recommendation (个性化推荐)": 35}
+    "Chapter 7: recommendation (个性化推荐)": 35, "Chapter 7: answering questions: answer templates, retrieval, a generated reply": 40}
 
 # %% ../nbs/90_tour.ipynb #4d24f8f7
 def run_step(i:int, # index of the step in TOUR

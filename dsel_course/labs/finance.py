@@ -69,7 +69,7 @@ def hand_labels(g:pd.DataFrame, # from load_headlines
                 path:str|Path|None=None, # the CSV; None: the copy inside the package (dsel_course/assets/)
                ) -> pd.DataFrame:
     "The hand-labelled rows of `g` with `hand` (label) and `annotator` columns; raises if a row's text hash does not match."
-    if path is None: h = pd.read_csv(resources.files("dsel_course").joinpath("assets", HAND_LABELS).open("r", encoding="utf-8"))
+    if path is None: h = pd.read_csv((resources.files("dsel_course") / "assets" / HAND_LABELS).open("r", encoding="utf-8"))
     else: h = pd.read_csv(path)
     sub = g.set_index("row").loc[h["row"]].reset_index()
     got = sub["raw_text"].map(lambda s: hashlib.sha256(s.encode()).hexdigest()[:16])

@@ -17,7 +17,7 @@ from datasets import Dataset, DatasetDict
 from typing import Callable
 from ..baseline import embed_features, oof_proba
 from ..core import DEFAULT_SEED, get_device, get_mode, hub_online, as_list
-from ..data import CORPORA
+from ..data import CORPORA, check_classes
 from .finetune import task_splits
 from .budget import embed_lr_trainer, finetune_trainer, scenario_pool, tfidf_lr_trainer
 from ..selection import all_strategies, make_strategy, select
@@ -84,6 +84,7 @@ def lab_pool(s:LabSetting, # the setting (corpus, noise, imbalance and mode are 
         dd = task_splits(s.corpus, seed=DEFAULT_SEED, mode=s.mode)
         pool = imbalance_pool(dd["train"], s.imbalance, DEFAULT_SEED)
         pool = scenario_pool(pool, "noisy" if s.noise > 0 else "clean", DEFAULT_SEED, flip=s.noise)
+        check_classes(pool, f"the lab's pool ({s.corpus}, imbalance {s.imbalance})"); check_classes(dd["test"], f"the lab's test split ({s.corpus})")
         keep = lambda d, cols: d.select_columns(cols).flatten_indices()   # only what training reads: fast column access
         _POOLS[key] = DatasetDict(train=keep(pool, ["text", "label", "flipped"]), valid=keep(dd["valid"], ["text", "label"]), test=keep(dd["test"], ["text", "label"]))
     return _POOLS[key]

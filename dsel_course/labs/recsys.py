@@ -19,7 +19,8 @@ from ..report import Report
 # %% auto #0
 __all__ = ['DATA_CHOICES', 'temporal_split', 'load_interactions', 'top_k', 'ndcg_recall_at_k', 'Recency', 'InversePropensity',
            'item_text', 'item_features', 'popularity_scores', 'train_mf', 'evaluate_scores', 'run_recsys_case',
-           'summarise', 'paired_verdict', 'plot_recsys_case', 'step_recsys_case']
+           'summarise', 'paired_verdict', 'plot_recsys_case', 'history_vectors', 'train_tower', 'tower_scores',
+           'zscore', 'run_text_case', 'step_recsys_case']
 
 # %% ../../nbs/72_cases_recsys.ipynb #56276910
 # The selection protocol and registry: every choice of training rows goes through these.
@@ -282,6 +283,93 @@ def plot_recsys_case(res:pd.DataFrame, # from run_recsys_case
     axs[0].set_yticks(y, s.index); axs[0].invert_yaxis()
     fig.tight_layout()
     return fig
+
+# %% ../../nbs/72_cases_recsys.ipynb #4f83423e
+def history_vectors(hist:pd.DataFrame, # interactions with user_id, item_id, rating, timestamp
+                    F:np.ndarray, # (n_items, d) item text embeddings (row = item_id - 1)
+                    n_users:int, # rows of the result
+                    last:int=20, # newest liked items averaged
+                    min_rating:int=4, # a rating at or above this is "liked"
+                   ) -> np.ndarray:
+    "(n_users, d) unit vectors: the mean text embedding of each user's `last` newest liked items (all their items if none is liked)."
+    h = hist.sort_values(["user_id", "timestamp"], kind="stable"); out = np.zeros((n_users, F.shape[1]), np.float32)
+    for src in (h, h[h["rating"] >= min_rating]):   # liked items overwrite the fallback
+        g = src.groupby("user_id").tail(last); s = np.zeros_like(out)
+        np.add.at(s, g["user_id"].to_numpy() - 1, F[g["item_id"].to_numpy() - 1])
+        has = np.zeros(n_users, bool); has[g["user_id"].to_numpy() - 1] = True; out[has] = s[has]
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+def train_tower(Uh:np.ndarray, # (n_users, d) history vectors
+                F:np.ndarray, # (n_items, d) item text embeddings
+                pairs:np.ndarray, # (n, 2) 1-based (user_id, later item_id) labels
+                *,
+                steps:int=300, # optimiser steps
+                batch_size:int=256, # pairs per step; the other items of the batch are the negatives
+                lr:float=1e-3, # Adam learning rate
+                temperature:float=0.05, # softmax temperature on cosine scores
+                seed:int=DEFAULT_SEED, # initialisation and batch order
+               ) -> tuple[np.ndarray, np.ndarray]:
+    "Two linear maps (user side A, item side B), starting at the identity, trained with an in-batch softmax so each history ranks its later item first."
+    import torch
+    if len(pairs) == 0: raise ValueError("no (user, later item) pairs to train on")
+    n_threads = torch.get_num_threads(); torch.set_num_threads(1)   # small matrices: one thread
+    try:
+        set_seed(seed); d = F.shape[1]; A = torch.nn.Parameter(torch.eye(d)); B = torch.nn.Parameter(torch.eye(d))
+        U, V = torch.as_tensor(Uh, dtype=torch.float32), torch.as_tensor(F, dtype=torch.float32)
+        u, i = torch.as_tensor(pairs[:, 0] - 1), torch.as_tensor(pairs[:, 1] - 1)
+        opt = torch.optim.Adam([A, B], lr=lr); g = torch.Generator().manual_seed(seed); eye = torch.eye(batch_size, dtype=torch.bool)
+        for _ in range(steps):
+            bi = torch.randint(0, len(u), (batch_size,), generator=g)
+            logits = torch.nn.functional.normalize(U[u[bi]] @ A, dim=1) @ torch.nn.functional.normalize(V[i[bi]] @ B, dim=1).T / temperature
+            logits = logits.masked_fill((i[bi].unsqueeze(0) == i[bi].unsqueeze(1)) & ~eye, -1e4)   # the same movie twice is not a negative
+            loss = torch.nn.functional.cross_entropy(logits, torch.arange(batch_size))
+            opt.zero_grad(); loss.backward(); opt.step()
+        return A.detach().numpy().copy(), B.detach().numpy().copy()
+    finally: torch.set_num_threads(n_threads)
+
+def tower_scores(Uh:np.ndarray, # (n_users, d) history vectors
+                 F:np.ndarray, # (n_items, d) item text embeddings
+                 A:np.ndarray|None=None, B:np.ndarray|None=None, # the trained maps; None: identity (frozen MiniLM)
+                ) -> np.ndarray:
+    "(users, items) cosine scores of the mapped history and item vectors."
+    U = Uh if A is None else Uh @ A; V = F if B is None else F @ B
+    U = U / np.maximum(np.linalg.norm(U, axis=1, keepdims=True), 1e-9); V = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-9)
+    return U @ V.T
+
+def zscore(S:np.ndarray, # (users, items) scores
+          ) -> np.ndarray:
+    "Each user's scores standardised (mean 0, std 1), so two models' scores can be added."
+    return (S - S.mean(1, keepdims=True)) / (S.std(1, keepdims=True) + 1e-9)
+
+
+# %% ../../nbs/72_cases_recsys.ipynb #e742576f
+def run_text_case(mode:str|None=None, # run mode (users kept, training steps, seeds)
+                  seeds:list|None=None, # seeds; None: size("case_seeds") seeds from DEFAULT_SEED
+                  weights:tuple=(0, 0.1, 0.25, 0.5, 1.0), # candidate weights of the text score, chosen on validation users
+                  tower_steps:int|None=None, # None: 300 (60 in ci)
+                 ) -> pd.DataFrame:
+    "MF, frozen-MiniLM text, the text tower trained on later behaviour, and MF + w·text: one row per (seed, model) with NDCG@10, recall@10, the <= 5-ratings and the unseen-item slices."
+    mode = get_mode(mode); seeds = seeds or seed_list("case_seeds", mode)
+    df, train, test, nu, ni = load_interactions(mode)
+    F = item_features(df, ni); steps = int(np.ceil(size("rec_epochs", mode) * len(train) / 4096)); ts = tower_steps or (60 if mode == "ci" else 300)
+    hist, later = temporal_split(train)                       # inside training: history -> later behaviour
+    Uh_hist, Uh = history_vectors(hist, F, nu), history_vectors(train, F, nu)
+    pairs = later[["user_id", "item_id"]].to_numpy(); rows = []
+    for seed in seeds:
+        vu = np.random.default_rng(seed).random(nu) < 0.2      # validation users: held out of the tower that picks w
+        Av, Bv = train_tower(Uh_hist, F, pairs[~vu[pairs[:, 0] - 1]], steps=ts, seed=seed)
+        Zv, Tv = zscore(train_mf(hist, nu, ni, steps=steps, seed=seed)), zscore(tower_scores(Uh_hist, F, Av, Bv))
+        lv = later[vu[later["user_id"].to_numpy() - 1]]
+        w = weights[int(np.argmax([evaluate_scores(Zv + x * Tv, hist, lv)["ndcg"] for x in weights]))]
+        A, B = train_tower(Uh_hist, F, pairs, steps=ts, seed=seed)
+        S_mf, S_t = train_mf(train, nu, ni, steps=steps, seed=seed), tower_scores(Uh, F, A, B)
+        for name, S in (("MF", S_mf), ("text, frozen MiniLM", tower_scores(Uh, F)), ("text, tower trained on later behaviour", S_t),
+                        ("MF + w·text", zscore(S_mf) + w * zscore(S_t))):
+            e, e0 = evaluate_scores(S, train, test), evaluate_scores(S, train, test, cold_max=0)
+            rows.append(dict(seed=seed, model=name, weight=w, ndcg=e["ndcg"], recall=e["recall"], cold_recall=e["cold_recall"],
+                             unseen_ndcg=e0["cold_ndcg"], unseen_recall=e0["cold_recall"], unseen_users=e0["cold_users"]))
+    return pd.DataFrame(rows)
+
 
 # %% ../../nbs/72_cases_recsys.ipynb #69867b27
 def step_recsys_case(report:Report, # the tour's report
