@@ -109,6 +109,7 @@ def run_budget_curve(corpus_ds:DatasetDict, # splits train (the pool) / valid / 
     for st in strats.values():
         if getattr(st, "mode", "absent") is None: st.mode = mode
     pool = scenario_pool(corpus_ds["train"], scenario)
+    check_classes(pool, f"the {scenario} pool"); check_classes(corpus_ds["test"], "the test split")   # one class is an error, not a result
     flipped, y = values_of(pool, "flipped"), values_of(pool)
     rows, done = [], {}   # (selected rows, seed) -> metrics: e.g. every strategy at a 100% budget trains on the same rows
     for name, st in strats.items():

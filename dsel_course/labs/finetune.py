@@ -17,7 +17,7 @@ from datasets import Dataset, DatasetDict
 from pathlib import Path
 from typing import Sequence
 from ..core import DEFAULT_SEED, get_device, get_mode, hub_online, set_seed, size
-from ..data import load_corpus, split_dataset
+from ..data import load_corpus, split_dataset, check_classes
 from ..metrics import ece
 from ..models import load_tokenizer
 from ..training.trainer import FT_STRATEGIES, evaluate, train_classifier
@@ -127,9 +127,11 @@ def task_splits(corpus:str="pang_lee", # a labelled corpus name ("imdb" needs th
         tv = split_dataset(ds.filter(lambda r: r["split"] == "train"), valid=0.1, test=0.0, seed=seed)
         dd = DatasetDict(train=tv["train"], valid=tv["valid"], test=te)
     else: dd = split_dataset(ds, valid=0.1, test=0.2, seed=seed)
-    return DatasetDict(train=_sample(dd["train"], size("train_examples", mode), seed),
-                       valid=_sample(dd["valid"], size("eval_examples", mode), seed),
-                       test=_sample(dd["test"], size("eval_examples", mode), seed))
+    out = DatasetDict(train=_sample(dd["train"], size("train_examples", mode), seed),
+                      valid=_sample(dd["valid"], size("eval_examples", mode), seed),
+                      test=_sample(dd["test"], size("eval_examples", mode), seed))
+    for k in ("train", "test"): check_classes(out[k], f"task_splits({corpus!r})[{k!r}]")
+    return out
 
 # %% ../../nbs/40_finetune.ipynb #9f3b1981
 def plot_reliability(probs:np.ndarray, # (n, C) predicted probabilities

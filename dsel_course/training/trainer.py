@@ -18,6 +18,7 @@ from datasets import ClassLabel, Dataset
 from pathlib import Path
 from typing import Sequence
 from ..core import DEFAULT_SEED, get_device, set_seed, size, as_list
+from ..data import check_classes
 from ..metrics import classification_metrics
 from ..models import load_classifier, load_tokenizer, save_dir_atomic
 
@@ -433,6 +434,7 @@ def train_classifier(train_ds:Dataset, # labelled training split (text + label)
     if bad: raise TypeError(f"unknown training setting(s) {sorted(bad)}: use TrainConfig's fields ({', '.join(f.name for f in fields(TrainConfig))})")
     cfg = replace(config or TrainConfig(), **settings, **({"model_name": model_name} if model_name is not None else {})).resolve(mode)
     C = check_labelled(train_ds, cfg.text_col, cfg.label_col, "train_ds")
+    check_classes(train_ds[cfg.label_col], "train_ds")   # a one-class training split is an error, not a result
     if valid_ds is not None: check_labelled(valid_ds, cfg.text_col, cfg.label_col, "valid_ds")
     set_seed(seed); device = get_device(device)
     model, tok = _load_for_training(cfg.model_name, C, model, tokenizer); model.to(device)
