@@ -33,9 +33,9 @@ TOUR: list[tuple[str, Callable]] = [
     ("Chapter 3a: recovering target-like text from a mixed pool", step_pool_recovery),
     ("Chapter 4: select, train, evaluate (budget curves)", step_budget_curves),
     ("Chapter 7: customer service (智能客服)", step_service_case),
+    ("Chapter 7: answering questions: answer templates, retrieval, a generated reply", step_service_qa_case),
     ("Chapter 7: financial opinion monitoring (金融舆情监测)", step_finance_case),
     ("Chapter 7: recommendation (个性化推荐)", step_recsys_case),
-    ("Chapter 7: answering questions: answer templates, retrieval, a generated reply", step_service_qa_case),
 ]
 
 # quick-mode seconds of each step (measured in a 2-process tour on 2 idle cores): only used to start the longest steps first
