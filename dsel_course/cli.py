@@ -65,13 +65,14 @@ def parse_budget(s:str, # "100" or "0.1"
     except ValueError: raise ValueError(f"--budget {s!r} is not a number: pass a count such as 100 or a fraction such as 0.1") from None
 
 def parse_params(items:list|None, # ["key=value", ...]
+                 files_as_datasets:bool=True, # read a value naming a data file as a Dataset (False: keep the path, as a recipe does)
                 ) -> dict:
     "Strategy settings from `--param key=value`: JSON values where they parse, data files as Datasets, else text."
     out = {}
     for it in items or []:
         if "=" not in it: raise ValueError(f"--param {it!r} has no '=': write key=value, e.g. --param threshold=0.7")
         k, v = it.split("=", 1)
-        if Path(v).suffix.lower() in FORMATS and Path(v).is_file():
+        if files_as_datasets and Path(v).suffix.lower() in FORMATS and Path(v).is_file():
             from datasets import Dataset
             out[k] = Dataset.from_pandas(read_table(v)[0], preserve_index=False); continue
         try: out[k] = json.loads(v)
@@ -164,13 +165,7 @@ def one_step_recipe(strategy:str, # a registry name
                     params:list|None=None, # ["key=value", ...]: JSON values where they parse, else text (a file path stays a path)
                    ) -> dict:
     "The recipe that `--strategy S --budget B --param k=v` stands for (a dict for `load_recipe`)."
-    sets = {}
-    for it in params or []:
-        if "=" not in it: raise ValueError(f"--param {it!r} has no '=': write key=value, e.g. --param threshold=0.7")
-        k, v = it.split("=", 1)
-        try: sets[k] = json.loads(v)
-        except json.JSONDecodeError: sets[k] = v
-    return dict(steps=[{strategy: sets}], budget=budget)
+    return dict(steps=[{strategy: parse_params(params, files_as_datasets=False)}], budget=budget)
 
 # %% ../nbs/91_cli.ipynb #2d273bb2
 def recipe_summary(rec, # a validated dsel_course.stream.Recipe
