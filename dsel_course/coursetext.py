@@ -94,7 +94,7 @@ def citation_problems(nb:dict|str|Path, # a notebook (dict or path)
                       backed:bool=True, # also require a quotation of every section named (off for the index's map)
                      ) -> list[str]:
     "One line per misquotation, quotation with no section named before it, or (if `backed`) section named but not quoted in its cell."
-    nb = read_notebook(nb) if isinstance(nb, (str, Path)) else nb
+    nb = read_notebook(nb)
     docs = {k: (Path(seeds)/f).read_text(encoding="utf-8") for k, f in DOCUMENTS.items()}
     g, probs = (glossary_cell(nb) or "").strip(), []
     for i, c in enumerate(nb.get("cells", [])):
@@ -152,7 +152,7 @@ def resolves(name:str, # a dotted name such as dsel_course.selection.register
 def prose_problems(nb:dict|str|Path, # a notebook (dict or path)
                   ) -> list[str]:
     "One line per lab-log phrase in a markdown cell, and per `dsel_course.…` name in markdown that does not import."
-    nb = read_notebook(nb) if isinstance(nb, (str, Path)) else nb
+    nb = read_notebook(nb)
     out = []
     for i, c in enumerate(nb.get("cells", [])):
         if c["cell_type"] != "markdown": continue
@@ -176,7 +176,7 @@ def is_chapter(path:str|Path, # a notebook's path or stem
 def exercises(nb:dict|str|Path, # a notebook (dict or path)
              ) -> list[dict]:
     "The notebook's exercises in order: number, kinds, title, text, cell index, and `solution` (its solution cell's index, or None)."
-    nb = read_notebook(nb) if isinstance(nb, (str, Path)) else nb
+    nb = read_notebook(nb)
     out = []
     for i, c in enumerate(nb.get("cells", [])):
         s = _src(c)
@@ -224,7 +224,7 @@ TERM_VARIANTS = {"标注噪声": "标签噪声", "数据泄漏": "数据泄露",
 def variant_terms(nb:dict|str|Path, # a notebook (dict or path)
                  ) -> list[str]:
     "Second spellings of a course term (TERM_VARIANTS) in the notebook's unquoted markdown, its glossary included."
-    nb = read_notebook(nb) if isinstance(nb, (str, Path)) else nb
+    nb = read_notebook(nb)
     text = "\n".join(unquoted(_src(c)) for c in nb.get("cells", []) if c["cell_type"] == "markdown")
     return [f"{v} (the course says {t})" for v, t in TERM_VARIANTS.items() if v in text]
 

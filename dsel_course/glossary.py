@@ -28,9 +28,10 @@ def _src(c:dict) -> str:
     s = c.get("source", "")
     return s if isinstance(s, str) else "".join(s)
 
-def read_notebook(path:str|Path, # a .ipynb file
+def read_notebook(path:str|Path|dict, # a .ipynb file (a dict is returned as it is)
                  ) -> dict:
-    "A notebook's JSON as a dict (read as UTF-8)."
+    "A notebook's JSON as a dict (read as UTF-8); a notebook already read is passed through."
+    if isinstance(path, dict): return path
     p = Path(path)
     if p.suffix != ".ipynb": raise ValueError(f"{p} is not a notebook: pass a path ending in .ipynb")
     return json.loads(p.read_text(encoding="utf-8"))
@@ -148,7 +149,7 @@ FRAME_TERMS = ("学习目标", "练习", "术语表")   # the headings of every 
 def missing_terms(nb:dict|str|Path, # a notebook (dict or path)
                  ) -> list[str]:
     "CJK runs of the notebook's prose that its glossary does not cover (sorted, unique); [] when all are covered."
-    nb = read_notebook(nb) if isinstance(nb, (str, Path)) else nb
+    nb = read_notebook(nb)
     md = glossary_cell(nb)
     vocab = (term_vocabulary(parse_glossary(md)) if md is not None else set()) | set(FRAME_TERMS)
     return sorted({r for r in cjk_runs(prose_text(nb)) if segment(r, vocab) is None})
@@ -176,7 +177,7 @@ def missing_files(nb:dict|str|Path, # a notebook (dict or path)
                   root:str|Path, # the repository root
                  ) -> list[str]:
     "Files the notebook's markdown names that exist neither under `root` nor under `root`/nbs."
-    nb = read_notebook(nb) if isinstance(nb, (str, Path)) else nb
+    nb = read_notebook(nb)
     root = Path(root)
     text = "\n".join(_src(c) for c in nb.get("cells", []) if c["cell_type"] == "markdown")
     return [m for m in file_mentions(text) if not ((root/m).exists() or (root/"nbs"/m).exists())]
