@@ -17,10 +17,12 @@ from .core import DEFAULT_SEED
 import numba
 from .data import write_atomic, sha256_file
 from .stream_io import DATA_SUFFIXES, COMPRESSED, stream_format, expand_inputs, open_binary, Batch, iter_file, iter_batches, file_columns, check_inputs
+from .stream_pass1 import SeenHashes, pass1, spill_batches, split_inputs
+
 
 # %% auto #0
 __all__ = ['STREAMING', 'RECIPE_KEYS', 'strategy_settings', 'Recipe', 'load_recipe', 'read_texts', 'build_steps',
-           'select_in_memory', 'SeenHashes', 'Work', 'write_rows', 'open_binary_w', 'stream_sidecar', 'select_stream']
+           'select_in_memory', 'Work', 'write_rows', 'open_binary_w', 'stream_sidecar', 'select_stream']
 
 # %% ../nbs/92_stream.ipynb #c4f35810
 STREAMING = {"exact_dedup": "exact", "quality_rules": "rows", "zh_quality_rules": "rows", "ngram_perplexity": "rows",
@@ -160,31 +162,6 @@ def select_in_memory(texts:list, # the documents
     st = build_steps(recipe)
     return select(Dataset.from_dict({"text": list(texts)}), st[0] if len(st) == 1 else Pipeline(st), recipe.budget, seed=recipe.seed, diversity=False)
 
-# %% ../nbs/92_stream.ipynb #174c62e7
-@numba.njit(cache=True)
-def _insert_new(table, keys, new):   # linear probing in a power-of-two table; 0 marks an empty slot
-    mask = np.uint64(table.shape[0] - 1); added = 0
-    for i in range(keys.shape[0]):
-        k = keys[i] if keys[i] != 0 else np.uint64(1)
-        j = k & mask
-        while table[j] != 0 and table[j] != k: j = (j + np.uint64(1)) & mask
-        new[i] = table[j] == 0
-        if new[i]: table[j] = k; added += 1
-    return added
-
-class SeenHashes:
-    "A growing set of uint64 hashes (16-32 bytes each: at most half full): `add` says, in order, which keys it had not seen."
-    def __init__(self, capacity:int=1 << 16): self.table, self.n = np.zeros(capacity, np.uint64), 0
-    def add(self, keys:np.ndarray) -> np.ndarray:
-        "Insert keys in order; True where a key is new (an earlier equal key in the same call counts as seen)."
-        keys = np.ascontiguousarray(keys, np.uint64)
-        if 2 * (self.n + len(keys)) > len(self.table):
-            old = self.table[self.table != 0]; cap = len(self.table)
-            while 2 * (self.n + len(keys)) > cap: cap *= 2
-            self.table = np.zeros(cap, np.uint64); _insert_new(self.table, old, np.empty(len(old), np.bool_))
-        new = np.empty(len(keys), np.bool_); self.n += _insert_new(self.table, keys, new)
-        return new
-
 # %% ../nbs/92_stream.ipynb #827606f7
 class _Rows:   # stands in for a Dataset where a picker only reads len(ds)
     def __init__(self, n): self.n = n
@@ -214,65 +191,14 @@ class Work:
         if os.environ.get("DSEL_STREAM_KILL_AFTER") == stage: os.kill(os.getpid(), signal.SIGKILL)   # tests: a real kill after this stage
     def extra(self): return json.loads(self.state_path.read_text())
 
-# %% ../nbs/92_stream.ipynb #f30dee56
-def _pass1(paths, text_col, steps, kinds, work, progress):
-    "Every filter that streams, per batch in recipe order; near-dup's band keys, DSIR's counts and a row ranker's scores are kept."
-    from dsel_course.selection.dedup import exact_hash_batch, shingle, minhash_signatures_jit, band_keys32, sig_fingerprint
-    from dsel_course.selection.importance import hashed_ngram_features
-    import pyarrow as pa
-    filt = [i for i, s in enumerate(steps) if s.filters]
-    near = next((i for i in filt if kinds[i] == "near"), None)
-    rk = next((i for i, s in enumerate(steps) if s.ranks), None)
-    need_spill = near is not None or (rk is not None and kinds[rk] == "dsir")
-    codes_of, codes, seen = {}, [], {i: SeenHashes() for i in filt if kinds[i] == "exact"}
-    counts = np.zeros(steps[rk].n_buckets) if rk is not None and kinds[rk] == "dsir" else None
-    rank_rows, rank_scores, near_rows = [], [], []
-    bands = [open(work.path(f"band{b}.u32"), "wb") for b in range(steps[near].bands)] if near is not None else []
-    fp = open(work.path("fingerprints.u8"), "wb") if near is not None else None   # one byte per signature value (`sig_fingerprint`)
-    spill = pa.ipc.new_stream(str(work.path("texts.arrow")), pa.schema([("row", pa.int64()), ("text", pa.large_string())])) if need_spill else None
-    def code(i, r): return codes_of.setdefault((i, str(r)), len(codes_of) + 1)
-    n = 0
-    for b in iter_batches(paths, text_col=text_col):
-        m = len(b.texts); c = np.zeros(m, np.uint8); n = b.start + m
-        def live(): return np.flatnonzero(c == 0)
-        for i in filt:
-            lv = live(); sub = [b.texts[j] for j in lv]
-            if not len(lv): break
-            if kinds[i] == "exact": c[lv[~seen[i].add(exact_hash_batch({"text": sub}))]] = code(i, "exact_duplicate")
-            elif kinds[i] == "near":
-                st = steps[i]; sg = minhash_signatures_jit(shingle(st.texts(_ds(sub)), st.unit, st.n), st.num_perm, 1)
-                for f, k in zip(bands, band_keys32(sg, st.bands, st.rows)): f.write(k.tobytes())
-                fp.write(sig_fingerprint(sg).tobytes())
-                near_rows.append(b.start + lv)
-                spill.write_table(pa.table({"row": b.start + lv, "text": pa.array(sub, pa.large_string())}))
-            else:
-                r = np.asarray(steps[i].drop_reasons(_ds(sub)), dtype=object)
-                for reason in dict.fromkeys(r[r != ""]): c[lv[r == reason]] = code(i, reason)
-        lv = live(); sub = [b.texts[j] for j in lv]
-        if need_spill and near is None: spill.write_table(pa.table({"row": b.start + lv, "text": pa.array(sub, pa.large_string())}))
-        if counts is not None and len(lv): counts += np.bincount(hashed_ngram_features(sub, steps[rk].n_buckets).hashes, minlength=steps[rk].n_buckets)
-        if rk is not None and kinds[rk] != "dsir" and len(lv): rank_rows.append(b.start + lv); rank_scores.append(np.asarray(steps[rk].score(_ds(sub)), np.float64))
-        codes.append(c)
-        if progress: print(f"\r  pass 1: {n:,} rows", end="", file=sys.stderr)
-    if progress: print(file=sys.stderr)
-    for f in bands + ([fp] if fp else []): f.close()
-    if spill is not None: spill.close()
-    work.save("codes", np.concatenate(codes) if codes else np.zeros(0, np.uint8))
-    if near is not None: work.save("near_rows", np.concatenate(near_rows) if near_rows else np.zeros(0, np.int64))
-    if counts is not None: work.save("counts", counts)
-    if rk is not None and kinds[rk] != "dsir":
-        work.save("rank_rows", np.concatenate(rank_rows) if rank_rows else np.zeros(0, np.int64)); work.save("rank_scores", np.concatenate(rank_scores) if rank_scores else np.zeros(0))
-    return dict(n_rows=n, reasons=[[i, r, k] for (i, r), k in codes_of.items()])
-
 # %% ../nbs/92_stream.ipynb #df3bae75
 def _spill_texts(work, rows):
-    "Texts of the given global rows (sorted), read back from the spill file."
+    "Texts of the given global rows (sorted), read back from the spill files of pass 1."
     import pyarrow as pa
     out = []
-    with pa.ipc.open_stream(str(work.path("texts.arrow"))) as rd:
-        for t in rd:
-            r = t.column("row").to_numpy(); sel = np.flatnonzero(np.isin(r, rows, assume_unique=True))
-            if len(sel): out += t.column("text").take(pa.array(sel)).to_pylist()
+    for r, col in spill_batches(work):
+        sel = np.flatnonzero(np.isin(r, rows, assume_unique=True))
+        if len(sel): out += col.take(pa.array(sel)).to_pylist()
     return out
 
 # %% ../nbs/92_stream.ipynb #75e4fa4d
@@ -370,9 +296,12 @@ def select_stream(inputs:str|Path|list, # files or globs (shards), read in order
                   resume:bool=False, # continue a killed run from its last completed stage
                   keep_reasons:bool=False, # also write OUT + '.reasons.csv': one line per input row, why it was dropped or kept
                   progress:bool=False, # print the rows read to stderr
+                  workers:int=1, # processes for pass 1 (pieces of the input each); the rows kept do not depend on it
+                  engine:str="local", # pass 1 in forked processes ("local") or as Ray tasks ("ray", chapter 8's local instance)
                  ) -> dict:
     "Run a recipe over files larger than memory: filters stream, global steps keep a few bytes per row; OUT and its record are written atomically. Returns the record."
     t_all = time.time()
+    if engine not in ("local", "ray"): raise ValueError(f"unknown engine {engine!r}: use local or ray")
     rec = recipe if isinstance(recipe, Recipe) else load_recipe(recipe, seed)
     if seed is not None: rec = Recipe(rec.steps, rec.budget, seed, rec.name, rec.base)
     out = Path(out); paths = expand_inputs(inputs)
@@ -383,17 +312,17 @@ def select_stream(inputs:str|Path|list, # files or globs (shards), read in order
     steps = build_steps(rec); kinds = [STREAMING[n] for n, _ in rec.steps]
     inputs_rec = [dict(path=str(p), bytes=p.stat().st_size, sha256=sha256_file(p)) for p in paths]
     work = Work(out, dict(recipe=rec.as_dict(), inputs=inputs_rec, text_col=text_col), resume)
-    try: return _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all)
+    try: return _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all, workers, engine)
     except Exception: shutil.rmtree(work.dir, ignore_errors=True); raise   # an error is not a kill: nothing is left to resume
 
-def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all):
+def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all, workers=1, engine="local"):
     "The stages of `select_stream` after its checks: pass 1, near-dup, scores, the pick, then OUT and its record."
     T = {}
     def stage(name, fn):
         if name in work.done: T[name] = "resumed"; return
         t0 = time.time(); extra = fn() or {}; T[name] = round(time.time() - t0, 3)
         work.commit(name, **{**({k: v for k, v in work.extra().items() if k not in ("key", "done")} if work.state_path.is_file() else {}), **extra})
-    stage("pass1", lambda: _pass1(paths, text_col, steps, kinds, work, progress))
+    stage("pass1", lambda: pass1(paths, text_col, steps, kinds, work, progress, workers, engine=engine))
     info = work.extra(); n_rows = info["n_rows"]; reasons = {k: (i, r) for i, r, k in info["reasons"]}
     near = next((i for i, k in enumerate(kinds) if k == "near"), None)
     rk = next((i for i, s in enumerate(steps) if s.ranks), None)
@@ -420,10 +349,9 @@ def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, ke
             from dsel_course.selection.importance import log_ratio_batch
             import pyarrow as pa
             lr = steps[rk].log_ratio(work.load("counts")); sc = []
-            with pa.ipc.open_stream(str(work.path("texts.arrow"))) as rd:
-                for t in rd:
-                    sel = np.flatnonzero(codes[t.column("row").to_numpy()] == 0)
-                    if len(sel): sc.append(log_ratio_batch({"text": t.column("text").take(pa.array(sel)).to_pylist()}, lr))
+            for r, col in spill_batches(work):
+                sel = np.flatnonzero(codes[r] == 0)
+                if len(sel): sc.append(log_ratio_batch({"text": col.take(pa.array(sel)).to_pylist()}, lr))
             work.save("scores", np.concatenate(sc) if sc else np.zeros(0))
         else:
             r, s = work.load("rank_rows"), work.load("rank_scores"); work.save("scores", s[np.isin(r, alive, assume_unique=True)])
@@ -435,10 +363,10 @@ def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, ke
     kept = np.sort(alive[pos])
     t0 = time.time(); n_out = write_rows(paths, kept, out, text_col); T["write"] = round(time.time() - t0, 3)
     per_step = [dict(step=i + 1, name=n, dropped={r: int((codes == c).sum()) for c, (j, r) in sorted(reasons.items()) if j == i}) for i, (n, _) in enumerate(rec.steps)]
-    side = dict(output=str(out), inputs=inputs_rec, recipe=rec.as_dict(), engine="stream", text_col=text_col, seed=rec.seed, n_rows=n_rows,
+    side = dict(output=str(out), inputs=inputs_rec, recipe=rec.as_dict(), engine="stream" if engine == "local" else "ray", text_col=text_col, seed=rec.seed, n_rows=n_rows,
                 n_after_filters=int(len(alive)), budget_rows=int(k), n_kept=int(n_out), steps=per_step,
                 dropped={r: sum(s["dropped"].get(r, 0) for s in per_step) for _, r in reasons.values()},
-                stages_s=T, resumed_from=work.resumed_from, seconds=round(time.time() - t_all, 3), versions=_versions())
+                stages_s=T, workers=workers, pieces=info.get("pieces"), resumed_from=work.resumed_from, seconds=round(time.time() - t_all, 3), versions=_versions())
     if n_rows <= 100_000: side.update(kept=kept.tolist(), dropped_rows={r: np.flatnonzero(codes == c).tolist() for c, (_, r) in sorted(reasons.items())})
     if keep_reasons:
         lab = np.array(["kept", "over_budget"] + [r for _, (_, r) in sorted(reasons.items())], dtype=object)
