@@ -17,7 +17,7 @@ from .core import DEFAULT_SEED
 import numba
 from .data import write_atomic, sha256_file
 from .stream_io import DATA_SUFFIXES, COMPRESSED, stream_format, expand_inputs, open_binary, Batch, iter_file, iter_batches, file_columns, check_inputs
-from .stream_pass1 import SeenHashes, pass1, spill_batches, split_inputs
+from .stream_pass1 import SeenHashes, pass1, spill_batches, split_inputs, pmap, _JOB
 
 
 # %% auto #0
@@ -233,6 +233,9 @@ def write_rows(paths:list, # the input files
                kept:np.ndarray, # sorted global indices of the rows to write
                out:Path, # the output file (format and compression from its suffixes)
                text_col:str="text", # the text column
+               spans:list|None=None, # pass 1's pieces [path, lo, hi, first row, rows]: with workers > 1, JSON lines are copied piece by piece in parallel
+               workers:int=1, # processes copying pieces (JSON lines to JSON lines only)
+               tmpdir:Path|None=None, # where the pieces' part files go (default: OUT's folder)
               ) -> int:
     "Stream the kept rows into a temporary file beside OUT, then move it into place (jsonl to jsonl copies the lines byte for byte)."
     import pyarrow as pa
@@ -243,7 +246,9 @@ def write_rows(paths:list, # the input files
     try:
         f = gzip.open(tmp, "wb") if comp == "gzip" else open_binary_w(tmp, comp) if comp else open(tmp, "wb")
         with f:
-            for b in iter_batches(paths, text_col=text_col, rows=True):
+            par = raw_ok and bool(spans) and workers > 1
+            if par: n = _copy_parts(f, spans, kept, text_col, workers, Path(tmpdir or out.parent))
+            for b in (() if par else iter_batches(paths, text_col=text_col, rows=True)):
                 lo, hi = np.searchsorted(kept, [b.start, b.start + len(b.texts)]); idx = kept[lo:hi] - b.start
                 if not len(idx): continue
                 n += len(idx)
@@ -265,6 +270,25 @@ def write_rows(paths:list, # the input files
     except BaseException:
         if os.path.exists(tmp): os.unlink(tmp)
         raise
+    return n
+
+def _write_part(k):
+    "The kept lines of pass 1's piece k into a part file; returns how many."
+    J = _JOB; path, lo, hi, start, m = J["spans"][k]; kept = J["kept"]
+    a, b = np.searchsorted(kept, [start, start + m]); idx = kept[a:b] - start
+    with open(Path(J["dir"])/f"out{k:05d}.part", "wb") as f:
+        for bt in iter_file(Path(path), 0, text_col=J["text_col"], rows=True, span=(lo, hi)):
+            x, y = np.searchsorted(idx, [bt.start, bt.start + len(bt.texts)])
+            if y > x: f.write(b"\n".join(bt.raw[i] for i in idx[x:y] - bt.start) + b"\n")
+    return int(b - a)
+
+def _copy_parts(f, spans, kept, text_col, workers, tmpdir):
+    "Pieces' kept lines written in parallel, then copied into f in input order (through its compressor, if any)."
+    n = 0
+    for k, m in enumerate(pmap(_write_part, len(spans), workers, spans=spans, kept=kept, text_col=text_col, dir=str(tmpdir))):
+        p = tmpdir/f"out{k:05d}.part"
+        with open(p, "rb") as g: shutil.copyfileobj(g, f, 1 << 22)
+        os.unlink(p); n += m
     return n
 
 def open_binary_w(path, comp):
@@ -315,6 +339,16 @@ def select_stream(inputs:str|Path|list, # files or globs (shards), read in order
     try: return _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all, workers, engine)
     except Exception: shutil.rmtree(work.dir, ignore_errors=True); raise   # an error is not a kill: nothing is left to resume
 
+def _dsir_part(j):
+    "DSIR's log-ratio scores of the surviving rows of spill file j (in `pmap`)."
+    from dsel_course.selection.importance import log_ratio_batch
+    import pyarrow as pa
+    sc = [np.zeros(0)]
+    for r, col in spill_batches(_JOB["work"], j):
+        sel = np.flatnonzero(_JOB["codes"][r] == 0)
+        if len(sel): sc.append(log_ratio_batch({"text": col.take(pa.array(sel)).to_pylist()}, _JOB["lr"]))
+    return np.concatenate(sc)
+
 def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all, workers=1, engine="local"):
     "The stages of `select_stream` after its checks: pass 1, near-dup, scores, the pick, then OUT and its record."
     T = {}
@@ -346,12 +380,7 @@ def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, ke
     def score_stage():
         if rk is None: return
         if kinds[rk] == "dsir":
-            from dsel_course.selection.importance import log_ratio_batch
-            import pyarrow as pa
-            lr = steps[rk].log_ratio(work.load("counts")); sc = []
-            for r, col in spill_batches(work):
-                sel = np.flatnonzero(codes[r] == 0)
-                if len(sel): sc.append(log_ratio_batch({"text": col.take(pa.array(sel)).to_pylist()}, lr))
+            sc = list(pmap(_dsir_part, len(work.extra().get("spill", [])), workers, work=work, codes=codes, lr=steps[rk].log_ratio(work.load("counts"))))
             work.save("scores", np.concatenate(sc) if sc else np.zeros(0))
         else:
             r, s = work.load("rank_rows"), work.load("rank_scores"); work.save("scores", s[np.isin(r, alive, assume_unique=True)])
@@ -361,7 +390,7 @@ def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, ke
     pickers = [s for s in steps if s.picks] or [steps[rk] if rk is not None else steps[-1]]
     pos = np.asarray(pickers[-1].pick(_Rows(len(alive)), scores, k, rec.seed), np.int64) if k else np.zeros(0, np.int64)
     kept = np.sort(alive[pos])
-    t0 = time.time(); n_out = write_rows(paths, kept, out, text_col); T["write"] = round(time.time() - t0, 3)
+    t0 = time.time(); n_out = write_rows(paths, kept, out, text_col, info.get("spans"), workers, work.dir); T["write"] = round(time.time() - t0, 3)
     per_step = [dict(step=i + 1, name=n, dropped={r: int((codes == c).sum()) for c, (j, r) in sorted(reasons.items()) if j == i}) for i, (n, _) in enumerate(rec.steps)]
     side = dict(output=str(out), inputs=inputs_rec, recipe=rec.as_dict(), engine="stream" if engine == "local" else "ray", text_col=text_col, seed=rec.seed, n_rows=n_rows,
                 n_after_filters=int(len(alive)), budget_rows=int(k), n_kept=int(n_out), steps=per_step,

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['PIECE_BYTES', 'SeenHashes', 'Piece', 'split_inputs', 'run_pieces', 'pass1', 'spill_batches']
+__all__ = ['PIECE_BYTES', 'SeenHashes', 'Piece', 'split_inputs', 'run_pieces', 'pmap', 'pass1', 'spill_batches']
 
 # %% ../nbs/92_stream.ipynb #66f93713
 # Pass 1 of a streamed recipe, cut into pieces of the input that worker processes read alone: line-aligned byte
@@ -143,6 +143,22 @@ def run_pieces(n:int, # how many pieces (their job is in `_JOB`)
     import multiprocessing as mp
     with mp.get_context("fork").Pool(min(workers, n)) as pool: yield from pool.imap(_run_piece, range(n))
 
+def _call(k): return _JOB["fn"](k)
+
+def pmap(fn, # fn(k) for k in range(n): a module-level function that reads what it needs from `_JOB`
+         n:int, # how many calls
+         workers:int=1, # processes (forked: they see `_JOB` as it is now); 1 calls fn here
+         **job, # put into `_JOB` for the calls
+        ):
+    "fn(0), ..., fn(n-1) in order, over `workers` forked processes: the later stages' parallel loops (DSIR scores, writing OUT)."
+    _JOB.update(job, fn=fn)
+    try:
+        if workers <= 1 or n <= 1: yield from map(fn, range(n))
+        else:
+            import multiprocessing as mp
+            with mp.get_context("fork").Pool(min(workers, n)) as pool: yield from pool.imap(_call, range(n))
+    finally: _JOB.clear()
+
 # %% ../nbs/92_stream.ipynb #0e8c3c4d
 def pass1(paths:list, # the input files
           text_col:str, # their text column
@@ -163,7 +179,7 @@ def pass1(paths:list, # the input files
     rk = next((i for i, s in enumerate(steps) if s.ranks), None); dsir = rk is not None and kinds[rk] == "dsir"
     codes_of, codes, seen, off = {}, [], SeenHashes(), 0
     counts = np.zeros(steps[rk].n_buckets) if dsir else None
-    near_rows, near_keep, rank_rows, rank_scores, spill = [], [], [], [], []
+    near_rows, near_keep, rank_rows, rank_scores, spill, spans = [], [], [], [], [], []
     def code(i, r): return codes_of.setdefault((i, str(r)), len(codes_of) + 1)
     try:
         for res in run_pieces(len(pieces), workers, engine):
@@ -179,6 +195,7 @@ def pass1(paths:list, # the input files
             if rk is not None and not dsir:
                 ok = ~np.isin(z["rrows"], gone); rank_rows.append(off + z["rrows"][ok]); rank_scores.append(z["rscores"][ok])
             if os.path.exists(f"{P}texts.arrow"): spill.append([f"p{k:05d}.texts.arrow", off])
+            q = pieces[k]; spans.append([str(q.path), q.lo, q.hi, off, res["n"]])
             codes.append(c); off += res["n"]; starts[k + 1] = off; os.unlink(f"{P}npz")
             if progress: print(f"\r  pass 1: {off:,} rows", end="", file=sys.stderr)
     finally: _JOB.clear()
@@ -190,7 +207,7 @@ def pass1(paths:list, # the input files
     if dsir: work.save("counts", counts)
     if rk is not None and not dsir:
         work.save("rank_rows", np.concatenate(rank_rows) if rank_rows else np.zeros(0, np.int64)); work.save("rank_scores", np.concatenate(rank_scores) if rank_scores else np.zeros(0))
-    return dict(n_rows=off, reasons=[[i, r, k] for (i, r), k in codes_of.items()], spill=spill, pieces=len(pieces))
+    return dict(n_rows=off, reasons=[[i, r, k] for (i, r), k in codes_of.items()], spill=spill, pieces=len(pieces), spans=spans)
 
 def _merge_near(work, n_pieces, st, keep):
     "One file per band and one of fingerprints over all pieces, without the rows that turned out to be exact duplicates."
@@ -211,9 +228,10 @@ def _piece_texts(path, rows):
             if len(sel): out += t.column("text").take(pa.array(sel)).to_pylist()
     return out
 
-def spill_batches(work):
-    "(global rows, texts) of every spill file of pass 1, in input order."
-    for name, off in work.extra().get("spill", []):
-        import pyarrow as pa
+def spill_batches(work, part:int|None=None):
+    "(global rows, texts) of every spill file of pass 1 (or of spill file `part` alone), in input order."
+    import pyarrow as pa
+    sp = work.extra().get("spill", [])
+    for name, off in (sp if part is None else sp[part:part + 1]):
         with pa.ipc.open_stream(str(work.path(name))) as rd:
             for t in rd: yield t.column("row").to_numpy() + off, t.column("text")

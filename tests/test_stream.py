@@ -213,3 +213,14 @@ def test_ray_engine_streams_the_recipe(pool, tmp_path, monkeypatch):
     assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
     import ray
     ray.shutdown()
+
+
+def test_two_workers_write_compressed_output(pool, tmp_path, monkeypatch):
+    "JSON-lines shards to .jsonl.gz with 2 workers: the pieces' kept lines, copied in order through one compressor."
+    from dsel_course import stream_pass1
+    d, texts = pool
+    rec = load_recipe(RECIPES / "english_web.yaml")
+    one = select_stream([d / "pool.jsonl", str(d / "shard-*.jsonl")], tmp_path / "one.jsonl", rec)
+    monkeypatch.setattr(stream_pass1, "PIECE_BYTES", 20_000)
+    two = select_stream([d / "pool.jsonl", str(d / "shard-*.jsonl")], tmp_path / "two.jsonl.gz", rec, workers=2)
+    assert two["kept"] == one["kept"] and gzip.decompress((tmp_path / "two.jsonl.gz").read_bytes()) == (tmp_path / "one.jsonl").read_bytes()
