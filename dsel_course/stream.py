@@ -202,16 +202,21 @@ def _spill_texts(work, rows):
     return out
 
 # %% ../nbs/92_stream.ipynb #75e4fa4d
-def _near_resolve(st, work, batch:int=5_000, pairs_per_call:int=100_000):
+def _band_edges(b):
+    "Band b's candidate pairs that pass the fingerprint check (in `pmap`: bands are independent)."
+    from dsel_course.selection.dedup import band_pairs, count_equal
+    J = _JOB; p = band_pairs(np.fromfile(J["work"].path(f"band{b}.u32"), np.uint32), key_bits=32)
+    return p[count_equal(J["S"], p // J["Nu"], p % J["Nu"]) / J["st"].num_perm >= J["st"].threshold]
+
+def _near_resolve(st, work, batch:int=5_000, pairs_per_call:int=100_000, workers:int=1):
     "`near_duplicate_of_texts` from the spilled band keys and fingerprints: candidates band by band, signatures and texts only for the pairs that pass."
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from dsel_course.selection.dedup import band_pairs, count_equal, confirm_pairs, shingle, minhash_signatures_jit
     rows = work.load("near_rows"); N = len(rows); Nu = np.uint64(max(N, 1))
-    S, e = np.fromfile(work.path("fingerprints.u8"), np.uint8).reshape(N, st.num_perm), []
-    for b in range(st.bands):   # as near_duplicate_of_texts: each band's pairs checked on the fingerprints at once (they over-count, never under-count)
-        p = band_pairs(np.fromfile(work.path(f"band{b}.u32"), np.uint32), key_bits=32)
-        e.append(p[count_equal(S, p // Nu, p % Nu) / st.num_perm >= st.threshold]); del p
+    S = np.fromfile(work.path("fingerprints.u8"), np.uint8).reshape(N, st.num_perm)
+    # as near_duplicate_of_texts: each band's pairs checked on the fingerprints at once (they over-count, never under-count); forked workers share S
+    e = list(pmap(_band_edges, st.bands, workers, work=work, S=S, Nu=Nu, st=st))
     del S; e = np.unique(np.concatenate(e or [np.zeros(0, np.uint64)]))
     e = np.stack([e // Nu, e % Nu], 1).astype(np.int64)
     raw_of = {}
@@ -334,7 +339,8 @@ def select_stream(inputs:str|Path|list, # files or globs (shards), read in order
     if any(out.resolve() == p.resolve() for p in paths): raise ValueError(f"OUT is an input file ({out}): write the selection to another file")
     check_inputs(paths, text_col)
     steps = build_steps(rec); kinds = [STREAMING[n] for n, _ in rec.steps]
-    inputs_rec = [dict(path=str(p), bytes=p.stat().st_size, sha256=sha256_file(p)) for p in paths]
+    from concurrent.futures import ThreadPoolExecutor   # hashlib lets go of the GIL: shards are hashed side by side
+    with ThreadPoolExecutor(max(workers, 1)) as ex: inputs_rec = [dict(path=str(p), bytes=p.stat().st_size, sha256=h) for p, h in zip(paths, ex.map(sha256_file, paths))]
     work = Work(out, dict(recipe=rec.as_dict(), inputs=inputs_rec, text_col=text_col), resume)
     try: return _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all, workers, engine)
     except Exception: shutil.rmtree(work.dir, ignore_errors=True); raise   # an error is not a kill: nothing is left to resume
@@ -361,7 +367,7 @@ def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, ke
     near = next((i for i, k in enumerate(kinds) if k == "near"), None)
     rk = next((i for i, s in enumerate(steps) if s.ranks), None)
     def near_stage():
-        codes = work.load("codes"); dropped, raw = _near_resolve(steps[near], work)
+        codes = work.load("codes"); dropped, raw = _near_resolve(steps[near], work, workers=workers)
         k = max(reasons, default=0) + 1; alive_before = codes[dropped] == 0
         codes[dropped] = k; work.save("codes", codes)
         if rk is not None and kinds[rk] == "dsir" and alive_before.any():   # DSIR's counts were taken before near-dup dropped these rows

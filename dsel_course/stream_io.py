@@ -77,10 +77,11 @@ def _jsonl_blocks(f, block_bytes, limit=-1):   # limit: read at most this many b
         if cut < 0: rest = chunk; continue
         yield chunk[:cut + 1]; rest = chunk[cut + 1:]
 
-def _parse_texts(lines, text_col, path, start):
+def _parse_texts(lines, text_col, path, start):   # lines: a list of lines, or a block of them (Arrow skips blank lines as l.strip() does)
     import pyarrow as pa, pyarrow.json as pj
     opts = pj.ParseOptions(explicit_schema=pa.schema([(text_col, pa.string())]), unexpected_field_behavior="ignore")
-    data = b"\n".join(lines)
+    data = lines if isinstance(lines, bytes) else b"\n".join(lines)
+    if not data.strip(): return []
     try: col = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1), parse_options=opts).column(text_col)
     except pa.ArrowInvalid as e: raise ValueError(f"{path}: not JSON lines with a string {text_col!r} near row {start} ({str(e).splitlines()[0][:120]}): write one JSON object per line") from None
     if col.null_count:
@@ -126,9 +127,10 @@ def iter_file(path:Path, # one input file
             with open_binary(path, comp) as f:
                 if span[0]: f.seek(span[0])
                 for block in _jsonl_blocks(f, block_bytes, span[1] - span[0] if span[1] >= 0 else -1):
-                    lines = [l for l in block.split(b"\n") if l.strip()]
-                    if not lines: continue
-                    yield Batch(n, _parse_texts(lines, text_col, path, n), lines if rows else None); n += len(lines)
+                    lines = [l for l in block.split(b"\n") if l.strip()] if rows else block   # the lines themselves only when asked for
+                    texts = _parse_texts(lines, text_col, path, n)
+                    if not texts: continue
+                    yield Batch(n, texts, lines if rows else None); n += len(texts)
     except (EOFError, OSError, pa.ArrowInvalid, UnicodeDecodeError) as e:
         if isinstance(e, FileNotFoundError): raise
         raise ValueError(f"{path}: unreadable after row {n} ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else 'truncated'}): the file is damaged or truncated, fetch it again") from None
