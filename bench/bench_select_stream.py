@@ -61,7 +61,7 @@ wall, cpu_s = time.perf_counter() - t0, cpu() - c0
 hwm = next(int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps(dict(seconds=wall, cpu_s=cpu_s, main_vmhwm_mb=hwm, children_maxrss_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                       n_rows=side["n_rows"], n_kept=side["n_kept"], n_after_filters=side["n_after_filters"], dropped=side["dropped"],
-                      stages_s=side["stages_s"], workers=workers, pieces=side.get("pieces"))))
+                      stages_s=side["stages_s"], stages_cpu_s=side.get("stages_cpu_s"), workers=workers, pieces=side.get("pieces"))))
 """
 
 

@@ -311,6 +311,11 @@ def _versions():
     import pyarrow, dsel_course
     return dict(dsel_course=dsel_course.__version__, numpy=np.__version__, pyarrow=pyarrow.__version__, python=sys.version.split()[0])
 
+def _cpu():   # CPU seconds of this process and of its finished workers
+    import resource
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
 def stream_sidecar(out:str|Path) -> Path:
     "OUT + '.selection.json': the record of a selection (the same place `dsel select` always wrote it)."
     out = Path(out); return out.with_name(out.name + ".selection.json")
@@ -357,10 +362,10 @@ def _dsir_part(j):
 
 def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all, workers=1, engine="local"):
     "The stages of `select_stream` after its checks: pass 1, near-dup, scores, the pick, then OUT and its record."
-    T = {}
+    T, TC = {}, {}
     def stage(name, fn):
         if name in work.done: T[name] = "resumed"; return
-        t0 = time.time(); extra = fn() or {}; T[name] = round(time.time() - t0, 3)
+        t0, c0 = time.time(), _cpu(); extra = fn() or {}; T[name], TC[name] = round(time.time() - t0, 3), round(_cpu() - c0, 3)
         work.commit(name, **{**({k: v for k, v in work.extra().items() if k not in ("key", "done")} if work.state_path.is_file() else {}), **extra})
     stage("pass1", lambda: pass1(paths, text_col, steps, kinds, work, progress, workers, engine=engine))
     info = work.extra(); n_rows = info["n_rows"]; reasons = {k: (i, r) for i, r, k in info["reasons"]}
@@ -396,12 +401,12 @@ def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, ke
     pickers = [s for s in steps if s.picks] or [steps[rk] if rk is not None else steps[-1]]
     pos = np.asarray(pickers[-1].pick(_Rows(len(alive)), scores, k, rec.seed), np.int64) if k else np.zeros(0, np.int64)
     kept = np.sort(alive[pos])
-    t0 = time.time(); n_out = write_rows(paths, kept, out, text_col, info.get("spans"), workers, work.dir); T["write"] = round(time.time() - t0, 3)
+    t0, c0 = time.time(), _cpu(); n_out = write_rows(paths, kept, out, text_col, info.get("spans"), workers, work.dir); T["write"], TC["write"] = round(time.time() - t0, 3), round(_cpu() - c0, 3)
     per_step = [dict(step=i + 1, name=n, dropped={r: int((codes == c).sum()) for c, (j, r) in sorted(reasons.items()) if j == i}) for i, (n, _) in enumerate(rec.steps)]
     side = dict(output=str(out), inputs=inputs_rec, recipe=rec.as_dict(), engine="stream" if engine == "local" else "ray", text_col=text_col, seed=rec.seed, n_rows=n_rows,
                 n_after_filters=int(len(alive)), budget_rows=int(k), n_kept=int(n_out), steps=per_step,
                 dropped={r: sum(s["dropped"].get(r, 0) for s in per_step) for _, r in reasons.values()},
-                stages_s=T, workers=workers, pieces=info.get("pieces"), resumed_from=work.resumed_from, seconds=round(time.time() - t_all, 3), versions=_versions())
+                stages_s=T, stages_cpu_s=TC, workers=workers, pieces=info.get("pieces"), resumed_from=work.resumed_from, seconds=round(time.time() - t_all, 3), versions=_versions())
     if n_rows <= 100_000: side.update(kept=kept.tolist(), dropped_rows={r: np.flatnonzero(codes == c).tolist() for c, (_, r) in sorted(reasons.items())})
     if keep_reasons:
         lab = np.array(["kept", "over_budget"] + [r for _, (_, r) in sorted(reasons.items())], dtype=object)
