@@ -177,7 +177,9 @@ def main():
     ap.add_argument("--crossover", type=int, default=None, help="instead: chapter 8's crossover model against a measured run of this many documents")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results")); ap.add_argument("--force", action="store_true")
     ap.add_argument("--no-singles", action="store_true", help="skip the four single-strategy runs")
+    ap.add_argument("--replot", default=None, help="only redraw the plot of this results JSON (next to it, .png)")
     a = ap.parse_args()
+    if a.replot: return plot(json.loads(Path(a.replot).read_text()), Path(a.replot).with_suffix(".png"))
     from dsel_course.data import write_atomic
     if a.crossover: return crossover(a)
     outj = Path(a.out) / "select_stream.json"
@@ -210,16 +212,23 @@ def main():
     res["loadavg_after"] = load(); res["proc_loadavg_after"] = open("/proc/loadavg").read().strip()
     res["targets"] = dict(peak_rss_mb_max=2048, docs_per_s_min=100_000, cost_exponent_max=1.05, recipe_over_singles_max=1.10)
     write_atomic(outj, json.dumps(res, indent=1))
+    plot(res, outj.with_suffix(".png")); print(json.dumps({k: v for k, v in res.items() if k != "runs"}, indent=1))
+
+
+def plot(res, png):
+    "docs/s (wall and per CPU-second), the process tree's peak PSS, and the recipe against the steps alone (when measured)."
     import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(1, 3, figsize=(12, 3.4)); runs = res["runs"]; lab = [f"{r['n_docs'] / 1e6:g}M x{r['workers']}" for r in runs]
+    singles = "singles_first_size" in res
+    fig, ax = plt.subplots(1, 3 if singles else 2, figsize=(12 if singles else 8, 3.4)); runs = res["runs"]
+    lab = [f"{r['n_docs'] / 1e6:g}M x{r.get('workers', 1)}" for r in runs]
     ax[0].bar(lab, [r["docs_per_s"] for r in runs], label="wall"); ax[0].bar(lab, [r["docs_per_cpu_s"] for r in runs], alpha=0.5, label="per CPU-s")
-    ax[0].axhline(100_000, ls="--", c="k", lw=0.8); ax[0].set_title("documents / s (target 100k)"); ax[0].legend(fontsize=7)
-    ax[1].bar(lab, [r["peak_rss_mb"] for r in runs]); ax[1].axhline(2048, ls="--", c="k", lw=0.8); ax[1].set_title("peak RSS, MB (target 2048)")
-    if "singles_first_size" in res:
+    ax[0].axhline(100_000, ls="--", c="k", lw=0.8); ax[0].set_title("documents / s (target 100k; xN: N workers)", fontsize=9); ax[0].legend(fontsize=7)
+    ax[1].bar(lab, [r["peak_rss_mb"] for r in runs]); ax[1].axhline(2048, ls="--", c="k", lw=0.8); ax[1].set_title("peak memory of the process tree, MB (target 2048)", fontsize=9)
+    if singles:
         s = res["singles_first_size"]; ax[2].bar(list(s), [v["cpu_s"] for v in s.values()]); ax[2].bar(["recipe"], [runs[0]["cpu_s"]], color="C3")
-        ax[2].set_title(f"CPU s on {lab[0]}: steps alone vs recipe"); ax[2].tick_params(axis="x", labelsize=7, rotation=20)
+        ax[2].set_title(f"CPU s on {lab[0]}: steps alone vs recipe", fontsize=9); ax[2].tick_params(axis="x", labelsize=7, rotation=20)
     fig.suptitle(f"dsel select --recipe english_web (load {res['loadavg_before']} -> {res['loadavg_after']})", fontsize=9); fig.tight_layout()
-    fig.savefig(Path(a.out) / "select_stream.png", dpi=110); print(json.dumps({k: v for k, v in res.items() if k != "runs"}, indent=1))
+    fig.savefig(png, dpi=110)
 
 
 if __name__ == "__main__":
