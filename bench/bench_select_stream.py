@@ -19,6 +19,12 @@ count in turn (the same shards, one after the other, so that their load is compa
   the documents already loaded), summed, against the recipe's streamed end-to-end time.
 The machine's load average is recorded before and after (the machine is shared); CPU seconds are the figure to compare.
 Writes bench/results/select_stream.json and select_stream.png (atomically; an existing JSON only with --force).
+Run it on an idle machine (load average below the core count): on Linux with autogroup scheduling, a busy machine
+gives the whole run one session's share of the cores, so a second worker cannot show in the wall time.
+
+--crossover N: chapter 8's model (T_ray = T0 + N / (r_ray * cores)) fitted as the chapter fits it (T0 on 200
+documents, rates on N/10) for exact dedup, near dedup, quality rules and DSIR, then `select` and `select_ray` (2 local
+Ray CPUs) timed on N documents of the first shard (same rows asserted); writes bench/results/ray_crossover.json.
 """
 import argparse, json, os, platform, subprocess, sys, time
 from pathlib import Path
