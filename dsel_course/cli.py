@@ -188,30 +188,14 @@ def select_recipe_ray(inputs, # files or globs
                       *, text_col:str="text", # the text column
                       seed:int|None=None, # overrides the recipe's seed
                       force:bool=False, # replace an existing OUT
+                      workers:int=2, # Ray workers (CPUs of the local instance)
+                      **kw, # passed to select_stream: resume, keep_reasons, progress
                      ) -> dict:
-    "A recipe on the Ray path of chapter 8 (`select_ray` on the texts in memory): the same rows as the streamed run; OUT written as `select_stream` writes it."
-    from datasets import Dataset
-    from dsel_course.stream import Recipe, load_recipe, build_steps, expand_inputs, iter_batches, check_inputs, write_rows, stream_format
-    from dsel_course.selection import Pipeline, resolve_budget
-    try: from dsel_course.scale import select_ray
+    "A recipe on the Ray path of chapter 8, streamed: pass 1 runs as Ray tasks over pieces of the input (2 local workers), then the streamed stages; the same rows and OUT as `select_stream`."
+    from dsel_course.stream import select_stream
+    try: import ray
     except ImportError as e: raise ImportError(f"the ray engine needs Ray Data ({e}): pip install 'dsel-course[scale] @ git+https://github.com/dsel-course/dsel-course'") from None
-    rec = recipe if isinstance(recipe, Recipe) else load_recipe(recipe, seed)
-    seed = rec.seed if seed is None else seed
-    out = Path(out); paths = expand_inputs(inputs); stream_format(out)
-    if out.exists() and not force: raise FileExistsError(f"{out} exists: pass --force to replace it, or choose another OUT")
-    check_inputs(paths, text_col); steps = build_steps(rec)
-    texts = [t for b in iter_batches(paths, text_col=text_col) for t in b.texts]
-    t0 = time.time(); sel = select_ray(Dataset.from_dict({"text": texts}), steps[0] if len(steps) == 1 else Pipeline(steps), rec.budget, seed=seed)
-    k = resolve_budget(rec.budget, len(texts))
-    if k > sel.report["n_after_filters"] and rec.budget != 1.0:
-        raise ValueError(f"budget {rec.budget} asks for {k} rows but only {sel.report['n_after_filters']} of {len(texts)} survive the filters: lower the budget (1.0 keeps every survivor)")
-    n = write_rows(paths, sel.indices, out, text_col)
-    side = dict(output=str(out), inputs=[dict(path=str(p), sha256=sha256_file(p)) for p in paths], recipe=rec.as_dict(), engine="ray", seed=seed,
-                n_rows=len(texts), n_after_filters=int(sel.report["n_after_filters"]), n_kept=n, dropped={r: int(len(v)) for r, v in sel.dropped.items()},
-                seconds=round(time.time() - t0, 3))
-    if len(texts) <= 100_000: side.update(kept=sel.indices.tolist(), dropped_rows={r: v.tolist() for r, v in sel.dropped.items()})
-    write_atomic(sidecar_path(out), json.dumps(side, ensure_ascii=False, indent=1))
-    return side
+    return select_stream(inputs, out, recipe, text_col=text_col, seed=seed, force=force, workers=workers, engine="ray", **kw)
 
 # %% ../nbs/91_cli.ipynb #4a1d5f47
 def build_parser() -> argparse.ArgumentParser:
@@ -237,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--label-col", default=None, help="the label column, for strategies that need one (runs in memory)")
     s.add_argument("--seed", type=int, default=None, help=f"seed of every random choice (default: the recipe's, else {DEFAULT_SEED})")
     s.add_argument("--param", action="append", metavar="KEY=VALUE", help="with --strategy: a setting, e.g. --param threshold=0.7 (repeatable)")
-    s.add_argument("--engine", default="local", choices=["local", "ray"], help="local (streamed, one process) or ray (Ray Data, pip install 'dsel-course[scale] @ git+https://github.com/dsel-course/dsel-course')")
+    s.add_argument("--engine", default="local", choices=["local", "ray"], help="local (streamed; --workers processes) or ray (pass 1 as Ray tasks on a local instance; a strategy that does not stream: Ray Data in memory; pip install 'dsel-course[scale] @ git+https://github.com/dsel-course/dsel-course')")
+    s.add_argument("--workers", type=int, default=None, help="processes reading pieces of the input at once in pass 1 (default 1 local, 2 ray; the rows kept do not depend on it)")
     s.add_argument("--resume", action="store_true", help="continue a killed run from its last completed stage (OUT.dsel-work)")
     s.add_argument("--keep-reasons", action="store_true", help="also write OUT.reasons.csv: one line per input row, why it was dropped or kept")
     s.add_argument("--force", action="store_true", help="replace an existing OUT")
@@ -268,8 +253,9 @@ def _cmd_select(a) -> str:
     if a.strategy and a.budget is None: raise ValueError("--strategy needs --budget: a count (100) or a fraction (0.1)")
     if a.recipe or (a.strategy in STREAMING and a.label_col is None):
         rec = a.recipe or one_step_recipe(a.strategy, parse_budget(a.budget), a.param)
-        if a.engine == "ray": side = select_recipe_ray(inp, out, rec, text_col=a.text_col, seed=a.seed, force=a.force)
-        else: side = select_stream(inp, out, rec, text_col=a.text_col, seed=a.seed, force=a.force, resume=a.resume, keep_reasons=a.keep_reasons)
+        kw = dict(text_col=a.text_col, seed=a.seed, force=a.force, resume=a.resume, keep_reasons=a.keep_reasons)
+        if a.engine == "ray": side = select_recipe_ray(inp, out, rec, workers=a.workers or 2, **kw)
+        else: side = select_stream(inp, out, rec, workers=a.workers or 1, **kw)
         drops = ", ".join(f"{k} {v}" for k, v in side["dropped"].items())
     else:
         if len(inp) > 1: raise ValueError(f"{a.strategy} runs in memory on one file: merge the shards first, or use a strategy that streams (see dsel recipe check)")

@@ -17,10 +17,12 @@ from .core import DEFAULT_SEED
 import numba
 from .data import write_atomic, sha256_file
 from .stream_io import DATA_SUFFIXES, COMPRESSED, stream_format, expand_inputs, open_binary, Batch, iter_file, iter_batches, file_columns, check_inputs
+from .stream_pass1 import SeenHashes, pass1, spill_batches, split_inputs, pmap, _JOB
+
 
 # %% auto #0
 __all__ = ['STREAMING', 'RECIPE_KEYS', 'strategy_settings', 'Recipe', 'load_recipe', 'read_texts', 'build_steps',
-           'select_in_memory', 'SeenHashes', 'Work', 'write_rows', 'open_binary_w', 'stream_sidecar', 'select_stream']
+           'select_in_memory', 'Work', 'write_rows', 'open_binary_w', 'stream_sidecar', 'select_stream']
 
 # %% ../nbs/92_stream.ipynb #c4f35810
 STREAMING = {"exact_dedup": "exact", "quality_rules": "rows", "zh_quality_rules": "rows", "ngram_perplexity": "rows",
@@ -160,31 +162,6 @@ def select_in_memory(texts:list, # the documents
     st = build_steps(recipe)
     return select(Dataset.from_dict({"text": list(texts)}), st[0] if len(st) == 1 else Pipeline(st), recipe.budget, seed=recipe.seed, diversity=False)
 
-# %% ../nbs/92_stream.ipynb #174c62e7
-@numba.njit(cache=True)
-def _insert_new(table, keys, new):   # linear probing in a power-of-two table; 0 marks an empty slot
-    mask = np.uint64(table.shape[0] - 1); added = 0
-    for i in range(keys.shape[0]):
-        k = keys[i] if keys[i] != 0 else np.uint64(1)
-        j = k & mask
-        while table[j] != 0 and table[j] != k: j = (j + np.uint64(1)) & mask
-        new[i] = table[j] == 0
-        if new[i]: table[j] = k; added += 1
-    return added
-
-class SeenHashes:
-    "A growing set of uint64 hashes (16-32 bytes each: at most half full): `add` says, in order, which keys it had not seen."
-    def __init__(self, capacity:int=1 << 16): self.table, self.n = np.zeros(capacity, np.uint64), 0
-    def add(self, keys:np.ndarray) -> np.ndarray:
-        "Insert keys in order; True where a key is new (an earlier equal key in the same call counts as seen)."
-        keys = np.ascontiguousarray(keys, np.uint64)
-        if 2 * (self.n + len(keys)) > len(self.table):
-            old = self.table[self.table != 0]; cap = len(self.table)
-            while 2 * (self.n + len(keys)) > cap: cap *= 2
-            self.table = np.zeros(cap, np.uint64); _insert_new(self.table, old, np.empty(len(old), np.bool_))
-        new = np.empty(len(keys), np.bool_); self.n += _insert_new(self.table, keys, new)
-        return new
-
 # %% ../nbs/92_stream.ipynb #827606f7
 class _Rows:   # stands in for a Dataset where a picker only reads len(ds)
     def __init__(self, n): self.n = n
@@ -214,78 +191,32 @@ class Work:
         if os.environ.get("DSEL_STREAM_KILL_AFTER") == stage: os.kill(os.getpid(), signal.SIGKILL)   # tests: a real kill after this stage
     def extra(self): return json.loads(self.state_path.read_text())
 
-# %% ../nbs/92_stream.ipynb #f30dee56
-def _pass1(paths, text_col, steps, kinds, work, progress):
-    "Every filter that streams, per batch in recipe order; near-dup's band keys, DSIR's counts and a row ranker's scores are kept."
-    from dsel_course.selection.dedup import exact_hash_batch, shingle, minhash_signatures_jit, band_keys32, sig_fingerprint
-    from dsel_course.selection.importance import hashed_ngram_features
-    import pyarrow as pa
-    filt = [i for i, s in enumerate(steps) if s.filters]
-    near = next((i for i in filt if kinds[i] == "near"), None)
-    rk = next((i for i, s in enumerate(steps) if s.ranks), None)
-    need_spill = near is not None or (rk is not None and kinds[rk] == "dsir")
-    codes_of, codes, seen = {}, [], {i: SeenHashes() for i in filt if kinds[i] == "exact"}
-    counts = np.zeros(steps[rk].n_buckets) if rk is not None and kinds[rk] == "dsir" else None
-    rank_rows, rank_scores, near_rows = [], [], []
-    bands = [open(work.path(f"band{b}.u32"), "wb") for b in range(steps[near].bands)] if near is not None else []
-    fp = open(work.path("fingerprints.u8"), "wb") if near is not None else None   # one byte per signature value (`sig_fingerprint`)
-    spill = pa.ipc.new_stream(str(work.path("texts.arrow")), pa.schema([("row", pa.int64()), ("text", pa.large_string())])) if need_spill else None
-    def code(i, r): return codes_of.setdefault((i, str(r)), len(codes_of) + 1)
-    n = 0
-    for b in iter_batches(paths, text_col=text_col):
-        m = len(b.texts); c = np.zeros(m, np.uint8); n = b.start + m
-        def live(): return np.flatnonzero(c == 0)
-        for i in filt:
-            lv = live(); sub = [b.texts[j] for j in lv]
-            if not len(lv): break
-            if kinds[i] == "exact": c[lv[~seen[i].add(exact_hash_batch({"text": sub}))]] = code(i, "exact_duplicate")
-            elif kinds[i] == "near":
-                st = steps[i]; sg = minhash_signatures_jit(shingle(st.texts(_ds(sub)), st.unit, st.n), st.num_perm, 1)
-                for f, k in zip(bands, band_keys32(sg, st.bands, st.rows)): f.write(k.tobytes())
-                fp.write(sig_fingerprint(sg).tobytes())
-                near_rows.append(b.start + lv)
-                spill.write_table(pa.table({"row": b.start + lv, "text": pa.array(sub, pa.large_string())}))
-            else:
-                r = np.asarray(steps[i].drop_reasons(_ds(sub)), dtype=object)
-                for reason in dict.fromkeys(r[r != ""]): c[lv[r == reason]] = code(i, reason)
-        lv = live(); sub = [b.texts[j] for j in lv]
-        if need_spill and near is None: spill.write_table(pa.table({"row": b.start + lv, "text": pa.array(sub, pa.large_string())}))
-        if counts is not None and len(lv): counts += np.bincount(hashed_ngram_features(sub, steps[rk].n_buckets).hashes, minlength=steps[rk].n_buckets)
-        if rk is not None and kinds[rk] != "dsir" and len(lv): rank_rows.append(b.start + lv); rank_scores.append(np.asarray(steps[rk].score(_ds(sub)), np.float64))
-        codes.append(c)
-        if progress: print(f"\r  pass 1: {n:,} rows", end="", file=sys.stderr)
-    if progress: print(file=sys.stderr)
-    for f in bands + ([fp] if fp else []): f.close()
-    if spill is not None: spill.close()
-    work.save("codes", np.concatenate(codes) if codes else np.zeros(0, np.uint8))
-    if near is not None: work.save("near_rows", np.concatenate(near_rows) if near_rows else np.zeros(0, np.int64))
-    if counts is not None: work.save("counts", counts)
-    if rk is not None and kinds[rk] != "dsir":
-        work.save("rank_rows", np.concatenate(rank_rows) if rank_rows else np.zeros(0, np.int64)); work.save("rank_scores", np.concatenate(rank_scores) if rank_scores else np.zeros(0))
-    return dict(n_rows=n, reasons=[[i, r, k] for (i, r), k in codes_of.items()])
-
 # %% ../nbs/92_stream.ipynb #df3bae75
 def _spill_texts(work, rows):
-    "Texts of the given global rows (sorted), read back from the spill file."
+    "Texts of the given global rows (sorted), read back from the spill files of pass 1."
     import pyarrow as pa
     out = []
-    with pa.ipc.open_stream(str(work.path("texts.arrow"))) as rd:
-        for t in rd:
-            r = t.column("row").to_numpy(); sel = np.flatnonzero(np.isin(r, rows, assume_unique=True))
-            if len(sel): out += t.column("text").take(pa.array(sel)).to_pylist()
+    for r, col in spill_batches(work):
+        sel = np.flatnonzero(np.isin(r, rows, assume_unique=True))
+        if len(sel): out += col.take(pa.array(sel)).to_pylist()
     return out
 
 # %% ../nbs/92_stream.ipynb #75e4fa4d
-def _near_resolve(st, work, batch:int=5_000, pairs_per_call:int=100_000):
+def _band_edges(b):
+    "Band b's candidate pairs that pass the fingerprint check (in `pmap`: bands are independent)."
+    from dsel_course.selection.dedup import band_pairs, count_equal
+    J = _JOB; p = band_pairs(np.fromfile(J["work"].path(f"band{b}.u32"), np.uint32), key_bits=32)
+    return p[count_equal(J["S"], p // J["Nu"], p % J["Nu"]) / J["st"].num_perm >= J["st"].threshold]
+
+def _near_resolve(st, work, batch:int=5_000, pairs_per_call:int=100_000, workers:int=1):
     "`near_duplicate_of_texts` from the spilled band keys and fingerprints: candidates band by band, signatures and texts only for the pairs that pass."
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from dsel_course.selection.dedup import band_pairs, count_equal, confirm_pairs, shingle, minhash_signatures_jit
     rows = work.load("near_rows"); N = len(rows); Nu = np.uint64(max(N, 1))
-    S, e = np.fromfile(work.path("fingerprints.u8"), np.uint8).reshape(N, st.num_perm), []
-    for b in range(st.bands):   # as near_duplicate_of_texts: each band's pairs checked on the fingerprints at once (they over-count, never under-count)
-        p = band_pairs(np.fromfile(work.path(f"band{b}.u32"), np.uint32), key_bits=32)
-        e.append(p[count_equal(S, p // Nu, p % Nu) / st.num_perm >= st.threshold]); del p
+    S = np.fromfile(work.path("fingerprints.u8"), np.uint8).reshape(N, st.num_perm)
+    # as near_duplicate_of_texts: each band's pairs checked on the fingerprints at once (they over-count, never under-count); forked workers share S
+    e = list(pmap(_band_edges, st.bands, workers, work=work, S=S, Nu=Nu, st=st))
     del S; e = np.unique(np.concatenate(e or [np.zeros(0, np.uint64)]))
     e = np.stack([e // Nu, e % Nu], 1).astype(np.int64)
     raw_of = {}
@@ -307,6 +238,9 @@ def write_rows(paths:list, # the input files
                kept:np.ndarray, # sorted global indices of the rows to write
                out:Path, # the output file (format and compression from its suffixes)
                text_col:str="text", # the text column
+               spans:list|None=None, # pass 1's pieces [path, lo, hi, first row, rows]: with workers > 1, JSON lines are copied piece by piece in parallel
+               workers:int=1, # processes copying pieces (JSON lines to JSON lines only)
+               tmpdir:Path|None=None, # where the pieces' part files go (default: OUT's folder)
               ) -> int:
     "Stream the kept rows into a temporary file beside OUT, then move it into place (jsonl to jsonl copies the lines byte for byte)."
     import pyarrow as pa
@@ -317,7 +251,9 @@ def write_rows(paths:list, # the input files
     try:
         f = gzip.open(tmp, "wb") if comp == "gzip" else open_binary_w(tmp, comp) if comp else open(tmp, "wb")
         with f:
-            for b in iter_batches(paths, text_col=text_col, rows=True):
+            par = raw_ok and bool(spans) and workers > 1
+            if par: n = _copy_parts(f, spans, kept, text_col, workers, Path(tmpdir or out.parent))
+            for b in (() if par else iter_batches(paths, text_col=text_col, rows=True)):
                 lo, hi = np.searchsorted(kept, [b.start, b.start + len(b.texts)]); idx = kept[lo:hi] - b.start
                 if not len(idx): continue
                 n += len(idx)
@@ -341,6 +277,25 @@ def write_rows(paths:list, # the input files
         raise
     return n
 
+def _write_part(k):
+    "The kept lines of pass 1's piece k into a part file; returns how many."
+    J = _JOB; path, lo, hi, start, m = J["spans"][k]; kept = J["kept"]
+    a, b = np.searchsorted(kept, [start, start + m]); idx = kept[a:b] - start
+    with open(Path(J["dir"])/f"out{k:05d}.part", "wb") as f:
+        for bt in iter_file(Path(path), 0, text_col=J["text_col"], rows=True, span=(lo, hi)):
+            x, y = np.searchsorted(idx, [bt.start, bt.start + len(bt.texts)])
+            if y > x: f.write(b"\n".join(bt.raw[i] for i in idx[x:y] - bt.start) + b"\n")
+    return int(b - a)
+
+def _copy_parts(f, spans, kept, text_col, workers, tmpdir):
+    "Pieces' kept lines written in parallel, then copied into f in input order (through its compressor, if any)."
+    n = 0
+    for k, m in enumerate(pmap(_write_part, len(spans), workers, spans=spans, kept=kept, text_col=text_col, dir=str(tmpdir))):
+        p = tmpdir/f"out{k:05d}.part"
+        with open(p, "rb") as g: shutil.copyfileobj(g, f, 1 << 22)
+        os.unlink(p); n += m
+    return n
+
 def open_binary_w(path, comp):
     "A binary writer that compresses with zstd (needs the zstandard module)."
     try: import zstandard
@@ -356,6 +311,11 @@ def _versions():
     import pyarrow, dsel_course
     return dict(dsel_course=dsel_course.__version__, numpy=np.__version__, pyarrow=pyarrow.__version__, python=sys.version.split()[0])
 
+def _cpu():   # CPU seconds of this process and of its finished workers
+    import resource
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
 def stream_sidecar(out:str|Path) -> Path:
     "OUT + '.selection.json': the record of a selection (the same place `dsel select` always wrote it)."
     out = Path(out); return out.with_name(out.name + ".selection.json")
@@ -370,9 +330,12 @@ def select_stream(inputs:str|Path|list, # files or globs (shards), read in order
                   resume:bool=False, # continue a killed run from its last completed stage
                   keep_reasons:bool=False, # also write OUT + '.reasons.csv': one line per input row, why it was dropped or kept
                   progress:bool=False, # print the rows read to stderr
+                  workers:int=1, # processes for pass 1 (pieces of the input each); the rows kept do not depend on it
+                  engine:str="local", # pass 1 in forked processes ("local") or as Ray tasks ("ray", chapter 8's local instance)
                  ) -> dict:
     "Run a recipe over files larger than memory: filters stream, global steps keep a few bytes per row; OUT and its record are written atomically. Returns the record."
     t_all = time.time()
+    if engine not in ("local", "ray"): raise ValueError(f"unknown engine {engine!r}: use local or ray")
     rec = recipe if isinstance(recipe, Recipe) else load_recipe(recipe, seed)
     if seed is not None: rec = Recipe(rec.steps, rec.budget, seed, rec.name, rec.base)
     out = Path(out); paths = expand_inputs(inputs)
@@ -381,24 +344,35 @@ def select_stream(inputs:str|Path|list, # files or globs (shards), read in order
     if any(out.resolve() == p.resolve() for p in paths): raise ValueError(f"OUT is an input file ({out}): write the selection to another file")
     check_inputs(paths, text_col)
     steps = build_steps(rec); kinds = [STREAMING[n] for n, _ in rec.steps]
-    inputs_rec = [dict(path=str(p), bytes=p.stat().st_size, sha256=sha256_file(p)) for p in paths]
+    from concurrent.futures import ThreadPoolExecutor   # hashlib lets go of the GIL: shards are hashed side by side
+    with ThreadPoolExecutor(max(workers, 1)) as ex: inputs_rec = [dict(path=str(p), bytes=p.stat().st_size, sha256=h) for p, h in zip(paths, ex.map(sha256_file, paths))]
     work = Work(out, dict(recipe=rec.as_dict(), inputs=inputs_rec, text_col=text_col), resume)
-    try: return _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all)
+    try: return _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all, workers, engine)
     except Exception: shutil.rmtree(work.dir, ignore_errors=True); raise   # an error is not a kill: nothing is left to resume
 
-def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all):
+def _dsir_part(j):
+    "DSIR's log-ratio scores of the surviving rows of spill file j (in `pmap`)."
+    from dsel_course.selection.importance import log_ratio_batch
+    import pyarrow as pa
+    sc = [np.zeros(0)]
+    for r, col in spill_batches(_JOB["work"], j):
+        sel = np.flatnonzero(_JOB["codes"][r] == 0)
+        if len(sel): sc.append(log_ratio_batch({"text": col.take(pa.array(sel)).to_pylist()}, _JOB["lr"]))
+    return np.concatenate(sc)
+
+def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, keep_reasons, progress, t_all, workers=1, engine="local"):
     "The stages of `select_stream` after its checks: pass 1, near-dup, scores, the pick, then OUT and its record."
-    T = {}
+    T, TC = {}, {}
     def stage(name, fn):
         if name in work.done: T[name] = "resumed"; return
-        t0 = time.time(); extra = fn() or {}; T[name] = round(time.time() - t0, 3)
+        t0, c0 = time.time(), _cpu(); extra = fn() or {}; T[name], TC[name] = round(time.time() - t0, 3), round(_cpu() - c0, 3)
         work.commit(name, **{**({k: v for k, v in work.extra().items() if k not in ("key", "done")} if work.state_path.is_file() else {}), **extra})
-    stage("pass1", lambda: _pass1(paths, text_col, steps, kinds, work, progress))
+    stage("pass1", lambda: pass1(paths, text_col, steps, kinds, work, progress, workers, engine=engine))
     info = work.extra(); n_rows = info["n_rows"]; reasons = {k: (i, r) for i, r, k in info["reasons"]}
     near = next((i for i, k in enumerate(kinds) if k == "near"), None)
     rk = next((i for i, s in enumerate(steps) if s.ranks), None)
     def near_stage():
-        codes = work.load("codes"); dropped, raw = _near_resolve(steps[near], work)
+        codes = work.load("codes"); dropped, raw = _near_resolve(steps[near], work, workers=workers)
         k = max(reasons, default=0) + 1; alive_before = codes[dropped] == 0
         codes[dropped] = k; work.save("codes", codes)
         if rk is not None and kinds[rk] == "dsir" and alive_before.any():   # DSIR's counts were taken before near-dup dropped these rows
@@ -417,13 +391,7 @@ def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, ke
     def score_stage():
         if rk is None: return
         if kinds[rk] == "dsir":
-            from dsel_course.selection.importance import log_ratio_batch
-            import pyarrow as pa
-            lr = steps[rk].log_ratio(work.load("counts")); sc = []
-            with pa.ipc.open_stream(str(work.path("texts.arrow"))) as rd:
-                for t in rd:
-                    sel = np.flatnonzero(codes[t.column("row").to_numpy()] == 0)
-                    if len(sel): sc.append(log_ratio_batch({"text": t.column("text").take(pa.array(sel)).to_pylist()}, lr))
+            sc = list(pmap(_dsir_part, len(work.extra().get("spill", [])), workers, work=work, codes=codes, lr=steps[rk].log_ratio(work.load("counts"))))
             work.save("scores", np.concatenate(sc) if sc else np.zeros(0))
         else:
             r, s = work.load("rank_rows"), work.load("rank_scores"); work.save("scores", s[np.isin(r, alive, assume_unique=True)])
@@ -433,12 +401,12 @@ def _stream_stages(paths, out, rec, steps, kinds, inputs_rec, work, text_col, ke
     pickers = [s for s in steps if s.picks] or [steps[rk] if rk is not None else steps[-1]]
     pos = np.asarray(pickers[-1].pick(_Rows(len(alive)), scores, k, rec.seed), np.int64) if k else np.zeros(0, np.int64)
     kept = np.sort(alive[pos])
-    t0 = time.time(); n_out = write_rows(paths, kept, out, text_col); T["write"] = round(time.time() - t0, 3)
+    t0, c0 = time.time(), _cpu(); n_out = write_rows(paths, kept, out, text_col, info.get("spans"), workers, work.dir); T["write"], TC["write"] = round(time.time() - t0, 3), round(_cpu() - c0, 3)
     per_step = [dict(step=i + 1, name=n, dropped={r: int((codes == c).sum()) for c, (j, r) in sorted(reasons.items()) if j == i}) for i, (n, _) in enumerate(rec.steps)]
-    side = dict(output=str(out), inputs=inputs_rec, recipe=rec.as_dict(), engine="stream", text_col=text_col, seed=rec.seed, n_rows=n_rows,
+    side = dict(output=str(out), inputs=inputs_rec, recipe=rec.as_dict(), engine="stream" if engine == "local" else "ray", text_col=text_col, seed=rec.seed, n_rows=n_rows,
                 n_after_filters=int(len(alive)), budget_rows=int(k), n_kept=int(n_out), steps=per_step,
                 dropped={r: sum(s["dropped"].get(r, 0) for s in per_step) for _, r in reasons.values()},
-                stages_s=T, resumed_from=work.resumed_from, seconds=round(time.time() - t_all, 3), versions=_versions())
+                stages_s=T, stages_cpu_s=TC, workers=workers, pieces=info.get("pieces"), resumed_from=work.resumed_from, seconds=round(time.time() - t_all, 3), versions=_versions())
     if n_rows <= 100_000: side.update(kept=kept.tolist(), dropped_rows={r: np.flatnonzero(codes == c).tolist() for c, (_, r) in sorted(reasons.items())})
     if keep_reasons:
         lab = np.array(["kept", "over_budget"] + [r for _, (_, r) in sorted(reasons.items())], dtype=object)

@@ -65,10 +65,11 @@ class Batch:
     raw: list|None = None  # jsonl: the rows' own lines (bytes); None for other formats or when not asked for
     table: object = None   # csv/parquet (or jsonl when asked): the rows as a pyarrow Table, when asked for
 
-def _jsonl_blocks(f, block_bytes):
+def _jsonl_blocks(f, block_bytes, limit=-1):   # limit: read at most this many bytes (-1: to the end)
     rest = b""
     while True:
-        chunk = f.read(block_bytes)
+        chunk = f.read(block_bytes if limit < 0 else min(block_bytes, limit))
+        if limit >= 0: limit -= len(chunk)
         if not chunk:
             if rest.strip(): yield rest
             return
@@ -76,10 +77,11 @@ def _jsonl_blocks(f, block_bytes):
         if cut < 0: rest = chunk; continue
         yield chunk[:cut + 1]; rest = chunk[cut + 1:]
 
-def _parse_texts(lines, text_col, path, start):
+def _parse_texts(lines, text_col, path, start):   # lines: a list of lines, or a block of them (Arrow skips blank lines as l.strip() does)
     import pyarrow as pa, pyarrow.json as pj
     opts = pj.ParseOptions(explicit_schema=pa.schema([(text_col, pa.string())]), unexpected_field_behavior="ignore")
-    data = b"\n".join(lines)
+    data = lines if isinstance(lines, bytes) else b"\n".join(lines)
+    if not data.strip(): return []
     try: col = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1), parse_options=opts).column(text_col)
     except pa.ArrowInvalid as e: raise ValueError(f"{path}: not JSON lines with a string {text_col!r} near row {start} ({str(e).splitlines()[0][:120]}): write one JSON object per line") from None
     if col.null_count:
@@ -103,10 +105,12 @@ def iter_file(path:Path, # one input file
               rows:bool=False, # also the rows themselves (raw lines of jsonl, a Table of csv/parquet), for writing
               block_bytes:int=1 << 22, # bytes per jsonl/csv block
               batch_rows:int=20_000, # rows per parquet batch
+              span:tuple=(0, -1), # (first byte, one past the last; -1: the end): a piece of an uncompressed JSON-lines file
              ):
     "Batches of one file, read block by block: the whole file is never in memory. Bad bytes raise a one-line error naming the file."
     import pyarrow as pa
     fmt, comp = stream_format(path); n = start
+    if tuple(span) != (0, -1) and (fmt != "jsonl" or comp): raise ValueError(f"{path}: only an uncompressed JSON-lines file is read by byte ranges")
     try:
         if fmt == "parquet":
             import pyarrow.parquet as pq
@@ -121,10 +125,12 @@ def iter_file(path:Path, # one input file
                     t = pa.Table.from_batches([rb]); yield Batch(n, _text_column(t, text_col, path, n), None, t if rows else None); n += t.num_rows
         else:
             with open_binary(path, comp) as f:
-                for block in _jsonl_blocks(f, block_bytes):
-                    lines = [l for l in block.split(b"\n") if l.strip()]
-                    if not lines: continue
-                    yield Batch(n, _parse_texts(lines, text_col, path, n), lines if rows else None); n += len(lines)
+                if span[0]: f.seek(span[0])
+                for block in _jsonl_blocks(f, block_bytes, span[1] - span[0] if span[1] >= 0 else -1):
+                    lines = [l for l in block.split(b"\n") if l.strip()] if rows else block   # the lines themselves only when asked for
+                    texts = _parse_texts(lines, text_col, path, n)
+                    if not texts: continue
+                    yield Batch(n, texts, lines if rows else None); n += len(texts)
     except (EOFError, OSError, pa.ArrowInvalid, UnicodeDecodeError) as e:
         if isinstance(e, FileNotFoundError): raise
         raise ValueError(f"{path}: unreadable after row {n} ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else 'truncated'}): the file is damaged or truncated, fetch it again") from None

@@ -170,3 +170,57 @@ def test_zst_input_needs_zstandard(pool, tmp_path):
     (tmp_path / "p.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress((d / "pool.jsonl").read_bytes()))
     rec = load_recipe(dict(steps=["exact_dedup"], budget=1.0))
     assert same(select_in_memory(texts, rec), select_stream(tmp_path / "p.jsonl.zst", tmp_path / "o.jsonl", rec))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_two_workers_keep_the_rows_of_one(pool, tmp_path, monkeypatch, name):
+    "Pass 1 over small pieces in 2 worker processes: the same rows, reasons and output bytes as one process reading the file whole."
+    from dsel_course import stream_pass1
+    d, _ = pool
+    rec = load_recipe(CASES[name])
+    one = select_stream(d / "pool.jsonl", tmp_path / "one.jsonl", rec)
+    monkeypatch.setattr(stream_pass1, "PIECE_BYTES", 20_000)   # about 150 documents per piece: exact and near duplicates cross pieces
+    two = select_stream(d / "pool.jsonl", tmp_path / "two.jsonl", rec, workers=2)
+    assert two["pieces"] > 5 and two["workers"] == 2
+    assert two["kept"] == one["kept"] and two["dropped_rows"] == one["dropped_rows"] and two["dropped"] == one["dropped"]
+    assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+
+
+def test_two_workers_over_mixed_shards(pool, tmp_path, monkeypatch):
+    "Shards of three formats, one of them cut into pieces: 2 workers keep the rows of `select` in memory."
+    from dsel_course import stream_pass1
+    d, texts = pool
+    monkeypatch.setattr(stream_pass1, "PIECE_BYTES", 20_000)
+    rec = load_recipe(RECIPES / "english_web.yaml")
+    side = select_stream([d / "pool.jsonl.gz", d / "pool.csv", d / "pool.jsonl"], tmp_path / "o.jsonl", rec, workers=2)
+    assert same(select_in_memory(texts * 3, rec), side)
+
+
+@pytest.mark.slow
+def test_ray_engine_streams_the_recipe(pool, tmp_path, monkeypatch):
+    "`dsel select --engine ray --recipe`: pass 1 as Ray tasks over pieces (a local instance, 2 CPUs): the rows and bytes of the streamed run."
+    pytest.importorskip("ray")
+    from dsel_course import stream_pass1
+    d, texts = pool
+    rec = load_recipe(RECIPES / "english_web.yaml")
+    one = select_stream(d / "pool.jsonl", tmp_path / "one.jsonl", rec)
+    monkeypatch.setattr(stream_pass1, "PIECE_BYTES", 20_000)
+    rc, _, err = dsel_here("select", d / "pool.jsonl", tmp_path / "ray.jsonl", "--recipe", RECIPES / "english_web.yaml", "--engine", "ray")
+    assert rc == 0, err
+    side = json.loads((tmp_path / "ray.jsonl.selection.json").read_text())
+    assert side["engine"] == "ray" and side["workers"] == 2 and side["pieces"] > 5
+    assert side["kept"] == one["kept"] and side["dropped_rows"] == one["dropped_rows"]
+    assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    import ray
+    ray.shutdown()
+
+
+def test_two_workers_write_compressed_output(pool, tmp_path, monkeypatch):
+    "JSON-lines shards to .jsonl.gz with 2 workers: the pieces' kept lines, copied in order through one compressor."
+    from dsel_course import stream_pass1
+    d, texts = pool
+    rec = load_recipe(RECIPES / "english_web.yaml")
+    one = select_stream([d / "pool.jsonl", str(d / "shard-*.jsonl")], tmp_path / "one.jsonl", rec)
+    monkeypatch.setattr(stream_pass1, "PIECE_BYTES", 20_000)
+    two = select_stream([d / "pool.jsonl", str(d / "shard-*.jsonl")], tmp_path / "two.jsonl.gz", rec, workers=2)
+    assert two["kept"] == one["kept"] and gzip.decompress((tmp_path / "two.jsonl.gz").read_bytes()) == (tmp_path / "one.jsonl").read_bytes()
