@@ -2,7 +2,7 @@
 #   make tour   set up .venv, then run the course's headline steps (quick mode) -> reports/tour.html
 #   make test   set up .venv, then: library in sync with notebooks, every notebook in ci mode, pytest
 #   make docs   set up .venv, execute every notebook in quick mode, build the site into _site/ (mkdocs)
-#   make full-check   the full-mode code path of the chapters whose full path differs from ci, on the CPU (hub stood in)
+#   make full-check   every notebook on the full-mode code path, on the CPU (sizes shrunk by FULL_SCALE, hub stood in)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -90,7 +90,7 @@ docs-serve:
 
 # Notebooks on the full-mode code path, on the CPU: DSEL_MODE=full, sizes shrunk by DSEL_FULL_SCALE (never below ci's),
 # the Hugging Face hub stood in by chapter 4's stand-ins (labs/full_path.write_stand_ins, DSEL_HUB_STAND_INS).
-# FULL_NBS='.*' runs every notebook (longer than CI allows; see tools/full_check.py for the default list).
+# Every numbered notebook by default (a few minutes on 2 cores); FULL_NBS='^60_' runs one (a --file-re of nbdev-test).
 full-check: setup
 	$(PY) tools/full_check.py --scale $(FULL_SCALE) --n-workers $(NB_WORKERS) $(if $(FULL_NBS),--file-re '$(FULL_NBS)')
 

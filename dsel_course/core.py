@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['DEFAULT_SEED', 'MODES', 'SIZES', 'REPORT_PACKAGES', 'set_seed', 'in_colab', 'on_colab_gpu', 'get_mode', 'run_mode',
-           'enable_colab_widgets', 'get_device', 'full_scale', 'scaled_down', 'size', 'trace_sizes', 'cap', 'seed_list',
-           'pkg_version', 'env_report', 'as_list', 'one_blas_thread', 'OfflineError', 'hub_endpoint', 'hub_online',
-           'pretend_hub', 'require_hub', 'hub_stand_ins', 'using_stand_ins', 'hub_stand_in']
+__all__ = ['DEFAULT_SEED', 'MODES', 'SIZES', 'GPU_PEAK_FLOPS', 'GPU_UTILISATION', 'COST_MODELS', 'REPORT_PACKAGES', 'set_seed',
+           'in_colab', 'on_colab_gpu', 'get_mode', 'run_mode', 'enable_colab_widgets', 'get_device', 'full_scale',
+           'scaled_down', 'size', 'trace_sizes', 'cap', 'seed_list', 'full_cost', 'full_cost_line', 'pkg_version',
+           'env_report', 'as_list', 'one_blas_thread', 'OfflineError', 'hub_endpoint', 'hub_online', 'pretend_hub',
+           'require_hub', 'hub_stand_ins', 'using_stand_ins', 'hub_stand_in']
 
 # %% ../nbs/00_core.ipynb #225dd813
 DEFAULT_SEED = 42
@@ -134,6 +135,10 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "hall_ft_epochs":   dict(ci=10,     quick=12,     full=20),    # ch.6 fine-tuning epochs
     "hall_share_points": dict(ci=3,     quick=5,      full=5),     # ch.6 unknown shares in [0, 1]
     "hall_noise_points": dict(ci=2,     quick=3,      full=5),     # ch.6 contradiction shares in [0, 0.4]
+    # ch.6 SmolLM2-135M experiment (full mode only; ci and quick give the floor DSEL_FULL_SCALE shrinks to):
+    "hall_cpt_steps":   dict(ci=4,      quick=4,      full=2_000), # ch.6 SmolLM2: continued pre-training steps (batch 32)
+    "hall_hf_epochs":   dict(ci=1,      quick=1,      full=10),    # ch.6 SmolLM2: fine-tuning epochs per unknown share
+    "hall_hf_test":     dict(ci=16,     quick=16,     full=300),   # ch.6 SmolLM2: test questions per pool
     "standin_reviews":  dict(ci=48,     quick=200,    full=200),   # ch.4 full path offline: reviews per labelled split of the IMDB stand-in
     "speed_layers":     dict(ci=1,      quick=1,      full=12),    # ch.4 full-mode estimate: bert-base layers timed
     "speed_seq_len":    dict(ci=64,     quick=256,    full=256),   # ch.4 full-mode estimate: tokens per timed sequence
@@ -216,6 +221,86 @@ def seed_list(name:str, # a row of SIZES that counts repeats, e.g. "case_seeds"
              ) -> list[int]:
     "The seeds DEFAULT_SEED, DEFAULT_SEED + 1, ... : as many as the mode's size `name`."
     return [DEFAULT_SEED + i for i in range(int(size(name, mode)))]
+
+# %% ../nbs/00_core.ipynb #dd892908
+GPU_PEAK_FLOPS = {"T4": 65e12, "A100": 312e12}   # dense fp16 (T4) / bf16 (A100) tensor-core peaks, NVIDIA data sheets
+GPU_UTILISATION = {"T4": (0.15, 0.30), "A100": (0.25, 0.45)}   # assumed share of peak a transformer fine-tune reaches (not measured here)
+
+COST_MODELS = {   # model: (parameters that compute per token, layers, width); FLOP per token forward = 2 N + 2 layers tokens width
+    "bert-base-uncased": (85_645_056, 12, 768),   # 12 encoder layers + pooler, embedding tables excluded (ch. 4b's n_params(BERT_BASE))
+    "minilm":            (10_794_624, 6, 384),    # all-MiniLM-L6-v2: the same count for 6 layers of width 384
+    "smollm2-135m":      (134_514_432, 30, 576),  # 30 Llama blocks (3 of 9 key/value heads) 106.2 M + the tied output head 49,152 x 576
+}
+
+def _cost_jobs() -> dict:
+    "chapter stem -> (trains a model on a GPU, [(model, sequences, tokens per sequence, passes)]): passes 3 = a training step, 1 = a forward pass."
+    S = lambda name: size(name, "full", scaled=False)   # the table's full sizes, unshrunk
+    tr, ev, ep, ml = S("train_examples"), S("eval_examples"), S("epochs"), S("max_length")   # IMDB: 22,500 / 25,000, 3 epochs, 256 tokens
+    va = 25_000 - tr                                    # IMDB's validation split: 10% of its 25,000 training reviews
+    imdb_ft = [("bert-base-uncased", tr * ep, ml, 3), ("bert-base-uncased", va * ep + ev, ml, 1)]   # train, validate each epoch, test
+    # Token counts: IMDB reviews at max_length (256; most are longer), Pang & Lee sentences, tweets and TREC questions 32,
+    # the synthetic biographies of ch. 6 48 and their questions 16 (upper ends of their lengths in each tokenizer).
+    return {
+        "10_concepts": (False, [("minilm", 5 * S("concept_embed"), 64, 1)]),            # five corpora embedded; the rest is scikit-learn
+        "20_xent": (False, []),                                                          # TF-IDF + logistic regression, numpy
+        "30_select": (False, [("smollm2-135m", S("lm_examples"), ml, 1)]),              # perplexity of 512 documents; filters on the CPU
+        "31_select_sft": (False, [("minilm", S("embed_examples"), 32, 1),                # 8,000 texts embedded
+                                  ("smollm2-135m", 2 * S("lm_examples"), 2 * 128, 1)]), # IFD: each pair scored with and without its prompt
+        "32_three_class": (True, [("minilm", S("three_rows"), 32, 1),                    # tweets embedded for the probes
+                                  ("minilm", 10 * S("three_ft_train") * S("three_seeds"), 32, 3),   # 3-way fine-tune, 10 epochs per seed
+                                  ("minilm", round(0.3 * S("three_rows")) * S("three_seeds"), 32, 1)]),   # its test split per seed
+        "33_augment": (False, [("minilm", S("aug_rows"), 32, 1)]),                       # neighbours for augmentation; logistic regression
+        "35_chinese": (False, []),                                                       # rules, n-grams and deduplication on the CPU
+        "40_finetune": (True, imdb_ft + [("bert-base-uncased", 4 * (tr // 4) * ep, ml, 2),   # compare_strategies: 4 strategies on a quarter
+                                         ("bert-base-uncased", 4 * (ev // 2), ml, 1)]),      # (full 3, last_k and gradual 2, probe 1: about 2)
+        "41_full_path": (True, imdb_ft),                                                 # the full run, end to end
+        "42_peft": (True, [("bert-base-uncased", 9 * S("peft_seeds") * S("peft_train") * S("peft_epochs"), ml, 2.5),  # 9 methods x seeds
+                           ("bert-base-uncased", 9 * S("peft_seeds") * S("peft_eval") * (S("peft_epochs") + 1), ml, 1),  # (PEFT: 2, full: 3)
+                           ("minilm", S("hp_examples"), ml, 1)]),                        # hyper-parameter search: embeddings, then scikit-learn
+        "43_valuation": (False, [("minilm", S("value_pool"), 32, 1)]),                   # leave-one-out refits a logistic regression
+        "44_budget_curves": (True, [("minilm", tr + va + ev, ml, 1),                     # the fast trainers' embeddings of IMDB
+                                    # fine-tuned curve on half the pool: per seed 2 strategies x (10%+20%+50%) + one shared 100%
+                                    ("bert-base-uncased", round((tr // 2) * (2 * 0.8 + 1)) * ep * S("ft_curve_seeds"), ml, 3),
+                                    ("bert-base-uncased", 7 * S("ft_curve_seeds") * ev, ml, 1)]),   # each fine-tune scored on the test split
+        "50_lab": (False, []),                                                           # the lab's default trainer is TF-IDF + LR
+        "60_hallucination": (True, [("smollm2-135m", 32 * S("hall_cpt_steps"), 48, 3),  # continued pre-training, batch 32
+                                    ("smollm2-135m", 3 * S("hall_entities") * 176, 16, 1),   # probes: 3 per attribute x 176 candidate values
+                                    ("smollm2-135m", S("hall_share_points") * S("hall_hf_epochs") * S("hall_ft_examples"), 16, 3),
+                                    ("smollm2-135m", S("hall_share_points") * S("hall_hf_test") * 44, 16, 1)]),  # 44 values per question
+        "70_cases_service": (True, [("minilm", S("case_seeds") * S("router_ft_examples") * S("router_ft_epochs"), 32, 3),  # the router
+                                    ("minilm", S("case_seeds") * S("router_ft_valid") * S("router_ft_epochs"), 32, 1)]),   # its checkpoints
+        "71_cases_finance": (False, []),                                                 # headlines embedded once (a few thousand), LR fits
+        "72_cases_recsys": (False, []),                                                  # matrix factorisation on MovieLens-100k
+        "73_cases_service_qa": (False, []),                                              # retrieval and classifiers on the CPU
+        "80_scale": (False, []),                                                         # selection at scale: CPU processes
+    }
+
+def full_cost(stem:str, # a chapter notebook's name without .ipynb, e.g. "41_full_path"
+             ) -> dict:
+    "A chapter's full-mode cost from its FLOP count: PFLOP, T4 and A100 minutes (low, high) at GPU_UTILISATION, and whether it trains on a GPU."
+    jobs = _cost_jobs()
+    if stem not in jobs: raise KeyError(f"no cost for {stem!r}: add it to dsel_course.core._cost_jobs (known: {', '.join(jobs)})")
+    trains, js = jobs[stem]
+    flops = 0.0
+    for model, seqs, tok, passes in js:
+        n, layers, width = COST_MODELS[model]
+        flops += passes * seqs * tok * (2 * n + 2 * layers * tok * width)
+    mins = {g: (flops / (peak * GPU_UTILISATION[g][1]) / 60, flops / (peak * GPU_UTILISATION[g][0]) / 60) for g, peak in GPU_PEAK_FLOPS.items()}
+    return dict(stem=stem, trains=trains, pflop=flops / 1e15, t4_min=mins["T4"], a100_min=mins["A100"])
+
+def _num(x:float, digits:int=2) -> str: return f"{x:.0f}" if x >= 5 and digits == 2 else f"{x:.{digits}g}"
+
+def full_cost_line(stem:str, # a chapter notebook's name without .ipynb
+                  ) -> str:
+    "The line every chapter's first cell carries (tests/test_full_cost.py checks it): full-mode FLOPs and minutes on a T4 and an A100."
+    c = full_cost(stem)
+    flop = f"{_num(c['pflop'], 3)} PFLOP" if c["pflop"] >= 0.1 else f"{_num(c['pflop'] * 1e3, 3)} TFLOP"
+    if not c["trains"]:
+        inf = f" (≈ {flop} of model inference, seconds on a GPU)" if c["pflop"] > 0 else ""
+        return f"**Full mode** (`DSEL_MODE=full`): CPU only, minutes; no model is trained{inf}. An estimate."
+    t = lambda lo, hi: f"< 1 min" if hi < 1 else f"≈ {_num(lo)}–{_num(hi)} min"
+    return (f"**Full mode** (`DSEL_MODE=full`, GPU): ≈ {flop} — T4 {t(*c['t4_min'])}, A100 {t(*c['a100_min'])} "
+            f"(estimate from the FLOP count).")
 
 # %% ../nbs/00_core.ipynb #44b0dcf5
 REPORT_PACKAGES = ("dsel-course", "torch", "transformers", "datasets", "numpy", "scikit-learn",

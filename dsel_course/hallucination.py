@@ -353,14 +353,16 @@ def hf_encoders(tokenizer, # a Hugging Face tokenizer
 
 # %% ../nbs/60_hallucination.ipynb #34f7fa6d
 def hf_share_experiment(shares:list, # unknown shares to run
-                        n_entities:int=400, # people in the world
-                        cpt_steps:int=2000, # continued pre-training steps
-                        n_ft:int=400, # fine-tuning examples
-                        epochs:int=10, # fine-tuning epochs
-                        n_test:int=300, # test questions per pool
+                        n_entities:int|None=None, # people in the world (None: SIZES hall_entities)
+                        cpt_steps:int|None=None, # continued pre-training steps (None: SIZES hall_cpt_steps)
+                        n_ft:int|None=None, # fine-tuning examples (None: SIZES hall_ft_examples)
+                        epochs:int|None=None, # fine-tuning epochs (None: SIZES hall_hf_epochs)
+                        n_test:int|None=None, # test questions per pool (None: SIZES hall_hf_test)
                         seed:int=0, # random seed
                        ) -> dict:
     "Unknown share -> converged test metrics, for SmolLM2-135M continued-pre-trained on the synthetic world (full mode, GPU)."
+    n_entities, cpt_steps = n_entities or size("hall_entities"), cpt_steps or size("hall_cpt_steps")
+    n_ft, epochs, n_test = n_ft or size("hall_ft_examples"), epochs or size("hall_hf_epochs"), n_test or size("hall_hf_test")
     from dsel_course.models import load_causal_lm
     model, htok = load_causal_lm("smollm2-135m")
     model.train()

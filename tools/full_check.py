@@ -1,23 +1,24 @@
-"""Run notebooks on the `full`-mode code path on a CPU: `DSEL_MODE=full`, every full size shrunk by
+"""Run every notebook on the `full`-mode code path on a CPU: `DSEL_MODE=full`, every full size shrunk by
 `DSEL_FULL_SCALE` (never below its ci size), and the Hugging Face hub stood in by chapter 4's stand-ins
 (an IMDB-shaped dataset and a tiny uncased BERT, `dsel_course.labs.full_path.write_stand_ins`, served to
 every kernel through `DSEL_HUB_STAND_INS`). The same cells and branches as a real full run on a GPU, with
-small numbers; nothing is downloaded. Called by `make full-check`.
+small numbers; nothing is downloaded. Called by `make full-check` (part of `make test`).
 
-    python tools/full_check.py                      # the notebooks whose full path differs in shape from ci
-    python tools/full_check.py --file-re '.*'       # every notebook
+    python tools/full_check.py                          # every numbered notebook in nbs/ (the index has no full path)
+    python tools/full_check.py --file-re '^60_'         # one notebook
+    python tools/full_check.py --file-re '^(40|44)_'    # a few
+
+A notebook passes when its full branches run at these sizes; size-dependent findings are asserted only where
+`scaled_down()` is False (a real full run), so a pass says the code runs, not what it finds. What a real full run
+costs on a GPU is in each chapter's first cell (`dsel_course.core.full_cost`).
 """
 import argparse, os, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# The notebooks whose full path differs in shape from ci: 41 (the full path itself), 02 (bert-base-uncased by name, the
-# offline/online branches), 40 and 44 (chapter 4 on IMDB + bert-base, the stand-ins here) and 31 (whole files vs samples).
-# Not in the default list:
-#   60_hallucination: the full-only SmolLM2 experiment has unscaled sizes (cpt_steps=2000, epochs=10, n_test=300):
-#                hours on a CPU; it needs SIZES rows first.
-DEFAULT_RE = r"^(02|31|40|41|44)_"
-CANDIDATES_RE = r"^(02|31|40|41|44|60)_"   # FULL_NBS=... to run them all
+# Every numbered notebook (foundation 00-05, chapters 10-80, top floor 90-92); the index has no full-mode branch.
+# CPU-seconds per notebook at DSEL_FULL_SCALE=0.001 are in bench/results/full_check.json.
+DEFAULT_RE = r"^\d\d_"
 
 
 def main(argv=None) -> int:

@@ -23,11 +23,11 @@ from .finetune import resolve_task, task_splits                      # chapter 4
 from ..training.trainer import train_classifier, evaluate, predict_proba, tokenize_dataset   # chapter 4's trainer
 
 # %% auto #0
-__all__ = ['COLAB_INSTALL', 'IMDB_SHIPPED', 'DOCS_SPLIT', 'IMDB_FEATURES', 'BERT_BASE', 'GPU_PEAK_FLOPS', 'GPU_UTILISATION',
-           'in_colab', 'pick_mode', 'imdb_stand_in', 'bert_stand_in', 'head_is_new', 'is_uncased', 'check_imdb',
-           'write_stand_ins', 'clean_breaks', 'clean_breaks_parser', 'clean_reviews', 'full_mode_sizes',
-           'token_lengths', 'truncation_counts', 'truncated_by_tokenizer', 'precision_for', 'run_full_path', 'n_params',
-           'train_flops_per_token', 'measure_train_speed', 'estimate_full_mode']
+__all__ = ['COLAB_INSTALL', 'IMDB_SHIPPED', 'DOCS_SPLIT', 'IMDB_FEATURES', 'BERT_BASE', 'in_colab', 'pick_mode', 'imdb_stand_in',
+           'bert_stand_in', 'head_is_new', 'is_uncased', 'check_imdb', 'write_stand_ins', 'clean_breaks',
+           'clean_breaks_parser', 'clean_reviews', 'full_mode_sizes', 'token_lengths', 'truncation_counts',
+           'truncated_by_tokenizer', 'precision_for', 'run_full_path', 'n_params', 'train_flops_per_token',
+           'measure_train_speed', 'estimate_full_mode']
 
 # %% ../../nbs/41_full_path.ipynb #6dfaf028
 COLAB_INSTALL = ('pip install -q "dsel-course @ git+https://github.com/dsel-course/dsel-course"',
@@ -302,8 +302,7 @@ def run_full_path(checkpoint_dir:str|Path, # where the best checkpoint is writte
                 checkpoint_reloads_same=same, seconds=time.perf_counter() - t0)
 
 # %% ../../nbs/41_full_path.ipynb #7a45e22a
-GPU_PEAK_FLOPS = {"T4": 65e12, "A100": 312e12}   # dense fp16 (T4) / bf16 (A100) tensor-core peaks, NVIDIA data sheets
-GPU_UTILISATION = {"T4": (0.15, 0.30), "A100": (0.25, 0.45)}   # assumed share of peak reached by BERT-base fine-tuning (not measured here)
+from ..core import GPU_PEAK_FLOPS, GPU_UTILISATION   # the course's one table of GPU peaks and assumed utilisation (00_core's full_cost)
 
 def n_params(cfg:dict, # a BERT config as a dict (see BERT_BASE)
              embeddings:bool=False, # count the embedding tables too

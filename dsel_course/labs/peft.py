@@ -36,7 +36,7 @@ def adapted_model(method:str, # one of PEFT_METHODS
                   *,
                   total_steps:int, # optimiser steps of the run (AdaLoRA's schedule)
                   r:int=8, # LoRA rank (AdaLoRA: target rank; init_r = 1.5 r)
-                  bottleneck:int=48, # adapter width
+                  bottleneck:int=48, # adapter width (at most the model's hidden size)
                   virtual_tokens:int=10, # prefix length
                  ) -> tuple:
     "(model, after_step hook or None) for a parameter-efficient method."
@@ -45,7 +45,7 @@ def adapted_model(method:str, # one of PEFT_METHODS
     if method == "peft_lora": return peft_lora(base, r=r, alpha=2 * r), None
     if method == "adalora": return peft_adalora(base, total_steps, init_r=(3 * r) // 2, target_r=r, alpha=2 * r), adalora_step
     if method == "prefix": return peft_prefix(base, virtual_tokens), None
-    if method == "adapters": return inject_adapters(base, bottleneck), None
+    if method == "adapters": return inject_adapters(base, min(bottleneck, base.config.hidden_size)), None   # a narrow model: its width
     raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
 
 # %% ../../nbs/42_peft.ipynb #p42c031
