@@ -81,6 +81,13 @@ def ndcg_recall_at_k(scores, # (users, items) scores; -inf excludes an item
     return (hit * w).sum(1) / idcg, hit.sum(1) / n_rel
 
 # %% ../../nbs/72_cases_recsys.ipynb #ab8216fc
+def _column(ds, name:str) -> np.ndarray:
+    "One column of a Dataset as a numpy array, read through Arrow in one piece (`ds[name]` can iterate row by row); respects a selection's indices."
+    import pyarrow as pa
+    if not hasattr(ds, "with_format"): return np.asarray(ds[name])
+    c = ds.with_format("arrow")[name]
+    return np.asarray((c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c).to_numpy(zero_copy_only=False))
+
 @register("recency", chapter="72_cases_recsys")
 class Recency(Strategy):
     "Keep the latest rows (时效性, recency): globally by `time_col`, or with `by` each group's newest share."
@@ -92,11 +99,11 @@ class Recency(Strategy):
     def score(self, ds, seed=DEFAULT_SEED):
         "The time of each row; with `by`, its rank within its group as a share of the group (newest = 1)."
         if self.time_col not in ds.column_names: raise ValueError(f"Recency needs a {self.time_col!r} column: pass Recency(time_col=<your time column>)")
-        t = pd.Series(ds[self.time_col])
+        t = pd.Series(_column(ds, self.time_col))
         t = t.to_numpy(float) if pd.api.types.is_numeric_dtype(t) else ((pd.to_datetime(t) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy(float)   # dates: days since 1970
         if self.by is None: return t
         if self.by not in ds.column_names: raise ValueError(f"Recency(by={self.by!r}) needs a {self.by!r} column")
-        return pd.Series(t).groupby(np.asarray(ds[self.by])).rank(method="first", pct=True).to_numpy()
+        return pd.Series(t).groupby(_column(ds, self.by)).rank(method="first", pct=True).to_numpy()
     @classmethod
     def example(cls, ds, rng):
         "For the registry's property tests: a numeric column of their generated pools stands in for the time, the label for the group."
@@ -114,7 +121,7 @@ class InversePropensity(Strategy):
     def score(self, ds, seed=DEFAULT_SEED):
         "log weight of each row: -gamma * log(count of its item in `ds`)."
         if self.item_col not in ds.column_names: raise ValueError(f"InversePropensity needs a {self.item_col!r} column: pass item_col=...")
-        _, inv, cnt = np.unique(np.asarray(ds[self.item_col]), return_inverse=True, return_counts=True)
+        _, inv, cnt = np.unique(_column(ds, self.item_col), return_inverse=True, return_counts=True)
         return -self.gamma * np.log(cnt[inv].astype(float))
     def pick(self, ds, scores, k, seed=DEFAULT_SEED):
         "k rows without replacement, probability ∝ exp(score) (Gumbel top-k)."
