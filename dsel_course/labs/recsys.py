@@ -17,10 +17,12 @@ from ..data import load_corpus
 from ..report import Report
 
 # %% auto #0
-__all__ = ['DATA_CHOICES', 'temporal_split', 'load_interactions', 'top_k', 'ndcg_recall_at_k', 'Recency', 'InversePropensity',
-           'item_text', 'item_features', 'popularity_scores', 'train_mf', 'evaluate_scores', 'run_recsys_case',
-           'summarise', 'paired_verdict', 'plot_recsys_case', 'history_vectors', 'train_tower', 'tower_scores',
-           'zscore', 'run_text_case', 'step_recsys_case']
+__all__ = ['DATA_CHOICES', 'FINETUNE_STEPS', 'USER_TOKENS', 'ITEM_TOKENS', 'LABEL_CHOICES', 'temporal_split', 'load_interactions',
+           'top_k', 'ndcg_recall_at_k', 'Recency', 'InversePropensity', 'item_text', 'item_features',
+           'popularity_scores', 'train_mf', 'evaluate_scores', 'run_recsys_case', 'summarise', 'paired_verdict',
+           'plot_recsys_case', 'history_vectors', 'train_tower', 'tower_scores', 'zscore', 'history_texts',
+           'lower_states', 'top_embed', 'finetune_encoder', 'encoder_scores', 'finetune_steps', 'run_text_case',
+           'run_text_data_case', 'step_recsys_case']
 
 # %% ../../nbs/72_cases_recsys.ipynb #56276910
 # The selection protocol and registry: every choice of training rows goes through these.
@@ -79,6 +81,13 @@ def ndcg_recall_at_k(scores, # (users, items) scores; -inf excludes an item
     return (hit * w).sum(1) / idcg, hit.sum(1) / n_rel
 
 # %% ../../nbs/72_cases_recsys.ipynb #ab8216fc
+def _column(ds, name:str) -> np.ndarray:
+    "One column of a Dataset as a numpy array, read through Arrow in one piece (`ds[name]` can iterate row by row); respects a selection's indices."
+    import pyarrow as pa
+    if not hasattr(ds, "with_format"): return np.asarray(ds[name])
+    c = ds.with_format("arrow")[name]
+    return np.asarray((c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c).to_numpy(zero_copy_only=False))
+
 @register("recency", chapter="72_cases_recsys")
 class Recency(Strategy):
     "Keep the latest rows (时效性, recency): globally by `time_col`, or with `by` each group's newest share."
@@ -90,11 +99,11 @@ class Recency(Strategy):
     def score(self, ds, seed=DEFAULT_SEED):
         "The time of each row; with `by`, its rank within its group as a share of the group (newest = 1)."
         if self.time_col not in ds.column_names: raise ValueError(f"Recency needs a {self.time_col!r} column: pass Recency(time_col=<your time column>)")
-        t = pd.Series(ds[self.time_col])
+        t = pd.Series(_column(ds, self.time_col))
         t = t.to_numpy(float) if pd.api.types.is_numeric_dtype(t) else ((pd.to_datetime(t) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy(float)   # dates: days since 1970
         if self.by is None: return t
         if self.by not in ds.column_names: raise ValueError(f"Recency(by={self.by!r}) needs a {self.by!r} column")
-        return pd.Series(t).groupby(np.asarray(ds[self.by])).rank(method="first", pct=True).to_numpy()
+        return pd.Series(t).groupby(_column(ds, self.by)).rank(method="first", pct=True).to_numpy()
     @classmethod
     def example(cls, ds, rng):
         "For the registry's property tests: a numeric column of their generated pools stands in for the time, the label for the group."
@@ -112,7 +121,7 @@ class InversePropensity(Strategy):
     def score(self, ds, seed=DEFAULT_SEED):
         "log weight of each row: -gamma * log(count of its item in `ds`)."
         if self.item_col not in ds.column_names: raise ValueError(f"InversePropensity needs a {self.item_col!r} column: pass item_col=...")
-        _, inv, cnt = np.unique(np.asarray(ds[self.item_col]), return_inverse=True, return_counts=True)
+        _, inv, cnt = np.unique(_column(ds, self.item_col), return_inverse=True, return_counts=True)
         return -self.gamma * np.log(cnt[inv].astype(float))
     def pick(self, ds, scores, k, seed=DEFAULT_SEED):
         "k rows without replacement, probability ∝ exp(score) (Gumbel top-k)."
@@ -307,11 +316,14 @@ def train_tower(Uh:np.ndarray, # (n_users, d) history vectors
                 batch_size:int=256, # pairs per step; the other items of the batch are the negatives
                 lr:float=1e-3, # Adam learning rate
                 temperature:float=0.05, # softmax temperature on cosine scores
+                negatives:str="in-batch", # "in-batch": the batch's other movies; "hard": also, per pair, the best-scored of `n_candidates` random movies
+                n_candidates:int=20, # random movies per hard negative
                 seed:int=DEFAULT_SEED, # initialisation and batch order
                ) -> tuple[np.ndarray, np.ndarray]:
     "Two linear maps (user side A, item side B), starting at the identity, trained with an in-batch softmax so each history ranks its later item first."
     import torch
     if len(pairs) == 0: raise ValueError("no (user, later item) pairs to train on")
+    if negatives not in ("in-batch", "hard"): raise ValueError(f"negatives must be 'in-batch' or 'hard', got {negatives!r}")
     n_threads = torch.get_num_threads(); torch.set_num_threads(1)   # small matrices: one thread
     try:
         set_seed(seed); d = F.shape[1]; A = torch.nn.Parameter(torch.eye(d)); B = torch.nn.Parameter(torch.eye(d))
@@ -320,8 +332,16 @@ def train_tower(Uh:np.ndarray, # (n_users, d) history vectors
         opt = torch.optim.Adam([A, B], lr=lr); g = torch.Generator().manual_seed(seed); eye = torch.eye(batch_size, dtype=torch.bool)
         for _ in range(steps):
             bi = torch.randint(0, len(u), (batch_size,), generator=g)
-            logits = torch.nn.functional.normalize(U[u[bi]] @ A, dim=1) @ torch.nn.functional.normalize(V[i[bi]] @ B, dim=1).T / temperature
+            zu = torch.nn.functional.normalize(U[u[bi]] @ A, dim=1)
+            logits = zu @ torch.nn.functional.normalize(V[i[bi]] @ B, dim=1).T / temperature
             logits = logits.masked_fill((i[bi].unsqueeze(0) == i[bi].unsqueeze(1)) & ~eye, -1e4)   # the same movie twice is not a negative
+            if negatives == "hard":   # one more column: the random movie the current tower ranks highest for this user
+                cand = torch.randint(0, len(V), (batch_size, n_candidates), generator=g)
+                with torch.no_grad():
+                    sc = (zu.unsqueeze(1) * torch.nn.functional.normalize(V @ B, dim=1)[cand]).sum(-1)
+                    hn = cand[torch.arange(batch_size), sc.masked_fill(cand == i[bi].unsqueeze(1), -1e4).argmax(1)]
+                hard = (zu * torch.nn.functional.normalize(V[hn] @ B, dim=1)).sum(1, keepdim=True) / temperature
+                logits = torch.cat([logits, hard.masked_fill((hn == i[bi]).unsqueeze(1), -1e4)], 1)   # never the positive itself
             loss = torch.nn.functional.cross_entropy(logits, torch.arange(batch_size))
             opt.zero_grad(); loss.backward(); opt.step()
         return A.detach().numpy().copy(), B.detach().numpy().copy()
@@ -342,34 +362,175 @@ def zscore(S:np.ndarray, # (users, items) scores
     return (S - S.mean(1, keepdims=True)) / (S.std(1, keepdims=True) + 1e-9)
 
 
+# %% ../../nbs/72_cases_recsys.ipynb #f48bb0bd
+def history_texts(hist:pd.DataFrame, # interactions with user_id, item_id, rating, timestamp
+                  texts:dict, # item_id -> the movie's text (`item_text`)
+                  n_users:int, # length of the result (user_id - 1 indexes it)
+                  last:int=3, # newest liked movies kept
+                  min_rating:int=4, # a rating at or above this is "liked"
+                 ) -> list[str]:
+    "Each user's `last` newest liked movies' texts, newest first, joined with '; ' (their newest movies if none is liked; '' without history)."
+    h = hist.sort_values(["user_id", "timestamp"], kind="stable"); out = [""] * n_users
+    for src in (h, h[h["rating"] >= min_rating]):   # liked movies overwrite the fallback
+        for u, ids in src.groupby("user_id").tail(last).groupby("user_id")["item_id"]:
+            out[u - 1] = "; ".join(texts[i] for i in ids.to_numpy()[::-1])
+    return out
+
+_LOWER: dict = {}
+def lower_states(texts:list[str], # the texts (users' history texts or movie texts)
+                 n_top:int=1, # the layers that will be trained: states are taken at their input
+                 max_length:int=32, # tokens kept per text
+                 model:str="minilm", # encoder alias
+                 batch_size:int=64, # texts per forward pass
+                ):
+    "(states, mask): the hidden states entering MiniLM's top `n_top` layers for every text, padded, and the attention mask; computed once per input (the layers below stay frozen, so this never changes)."
+    import torch
+    from dsel_course.models import load_encoder
+    key = (model, n_top, max_length, tuple(texts))
+    if key not in _LOWER:
+        tok, enc = load_encoder(model, device="cpu")
+        b = tok(list(texts), padding="longest", truncation=True, max_length=max_length, return_tensors="pt")
+        ids, M = b["input_ids"], b["attention_mask"]; lens = M.sum(1); order = torch.argsort(lens, descending=True)
+        H = torch.zeros(len(texts), ids.shape[1], enc.config.hidden_size)
+        with torch.no_grad():
+            for s in range(0, len(texts), batch_size):   # length-sorted batches: little padding
+                idx = order[s:s + batch_size]; L = int(lens[idx].max())
+                H[idx, :L] = enc(input_ids=ids[idx, :L], attention_mask=M[idx, :L], output_hidden_states=True).hidden_states[-1 - n_top]
+        _LOWER[key] = (H, M)
+    return _LOWER[key]
+
+def top_embed(layers, # the top transformer layers (a list of BERT layers)
+              H, M, # states entering them and the attention mask, from `lower_states`
+             ):
+    "Run the top layers on cached states, mean-pool over real tokens, L2-normalise: the encoder's sentence vectors (torch)."
+    import torch
+    from dsel_course.models import mean_pool
+    L = int(M.sum(1).max()); x, m = H[:, :L], M[:, :L]
+    add = (1.0 - m[:, None, None, :].float()) * torch.finfo(torch.float32).min   # padding masked out of attention
+    for layer in layers:
+        x = layer(x, attention_mask=add); x = x[0] if isinstance(x, tuple) else x
+    return torch.nn.functional.normalize(mean_pool(x, m), dim=1)
+
+def finetune_encoder(user_states:tuple, # (states, mask) of the users' history texts, from `lower_states`
+                     item_states:tuple, # (states, mask) of every movie's text (row = item_id - 1)
+                     pairs:np.ndarray, # (n, 2) 1-based (user_id, later item_id) labels
+                     *,
+                     n_top:int=1, # MiniLM's top layers trained (of 6); must match `lower_states`
+                     steps:int=150, # optimiser steps
+                     batch_size:int=32, # pairs per step; the other movies of the batch are the negatives
+                     lr:float=3e-4, # AdamW learning rate
+                     temperature:float=0.05, # softmax temperature on cosine scores
+                     model:str="minilm", # encoder alias
+                     seed:int=DEFAULT_SEED, # batch order
+                    ) -> tuple:
+    "Fine-tune a copy of MiniLM's top `n_top` layers (shared by users and movies, a bi-encoder) with an in-batch softmax so each history text ranks its later movie first; returns (layers, loss per step)."
+    import copy, torch
+    from dsel_course.models import load_encoder
+    if len(pairs) == 0: raise ValueError("no (user, later item) pairs to train on")
+    (HU, MU), (HI, MI) = user_states, item_states
+    n_threads = torch.get_num_threads(); torch.set_num_threads(1)   # one thread: the machine's cores are shared
+    try:
+        set_seed(seed); layers = copy.deepcopy(load_encoder(model, device="cpu")[1].encoder.layer[-n_top:]).train()
+        if layers[0].attention.self.query.in_features != HU.shape[-1]: raise ValueError("the states do not match the encoder: compute them with lower_states(..., model=model)")
+        opt = torch.optim.AdamW(layers.parameters(), lr=lr, weight_decay=0.0)
+        u, i = torch.as_tensor(pairs[:, 0] - 1), torch.as_tensor(pairs[:, 1] - 1)
+        g = torch.Generator().manual_seed(seed); eye = torch.eye(batch_size, dtype=torch.bool); losses = []
+        for _ in range(steps):
+            bi = torch.randint(0, len(u), (batch_size,), generator=g)
+            logits = top_embed(layers, HU[u[bi]], MU[u[bi]]) @ top_embed(layers, HI[i[bi]], MI[i[bi]]).T / temperature
+            logits = logits.masked_fill((i[bi].unsqueeze(0) == i[bi].unsqueeze(1)) & ~eye, -1e4)   # the same movie twice is not a negative
+            loss = torch.nn.functional.cross_entropy(logits, torch.arange(batch_size))
+            opt.zero_grad(); loss.backward(); opt.step(); losses.append(float(loss.detach()))
+        return layers.eval(), losses
+    finally: torch.set_num_threads(n_threads)
+
+def encoder_scores(layers, # top layers: fine-tuned (`finetune_encoder`) or MiniLM's own (frozen)
+                   user_states:tuple, item_states:tuple, # (states, mask) from `lower_states`
+                   batch_size:int=256, # texts per forward pass
+                  ) -> np.ndarray:
+    "(users, items) cosine scores of the encoder's history-text and movie-text vectors."
+    import torch
+    with torch.no_grad():
+        U, V = (torch.cat([top_embed(layers, H[s:s + batch_size], M[s:s + batch_size]) for s in range(0, len(H), batch_size)]) for H, M in (user_states, item_states))
+    return (U @ V.T).numpy()
+
 # %% ../../nbs/72_cases_recsys.ipynb #e742576f
+FINETUNE_STEPS = dict(ci=5, quick=150, full=450)   # chapter-local sizes: fine-tuning steps of MiniLM's top layer (full: scaled by DSEL_FULL_SCALE like SIZES)
+USER_TOKENS, ITEM_TOKENS = 32, 32                  # tokens kept of a history text (about 3 titles) and of a movie text
+
+def finetune_steps(mode:str|None=None, # run mode
+                  ) -> int:
+    "The mode's fine-tuning steps; `full` is shrunk by DSEL_FULL_SCALE (never below ci), as `size` does."
+    from dsel_course.core import full_scale
+    m = get_mode(mode); v = FINETUNE_STEPS[m]
+    return int(max(FINETUNE_STEPS["ci"], round(v * full_scale()))) if m == "full" else v
+
 def run_text_case(mode:str|None=None, # run mode (users kept, training steps, seeds)
                   seeds:list|None=None, # seeds; None: size("case_seeds") seeds from DEFAULT_SEED
                   weights:tuple=(0, 0.1, 0.25, 0.5, 1.0), # candidate weights of the text score, chosen on validation users
                   tower_steps:int|None=None, # None: 300 (60 in ci)
+                  ft_steps:int|None=None, # fine-tuning steps of MiniLM's top layer; None: `finetune_steps(mode)`; 0: no fine-tuning
                  ) -> pd.DataFrame:
-    "MF, frozen-MiniLM text, the text tower trained on later behaviour, and MF + w·text: one row per (seed, model) with NDCG@10, recall@10, the <= 5-ratings and the unseen-item slices."
+    "MF, frozen-MiniLM text, the text tower trained on later behaviour, MiniLM fine-tuned on later behaviour, and MF + w·text for each: one row per (seed, model) with NDCG@10, recall@10, the <= 5-ratings and the unseen-item slices."
+    from dsel_course.models import load_encoder
     mode = get_mode(mode); seeds = seeds or seed_list("case_seeds", mode)
     df, train, test, nu, ni = load_interactions(mode)
     F = item_features(df, ni); steps = int(np.ceil(size("rec_epochs", mode) * len(train) / 4096)); ts = tower_steps or (60 if mode == "ci" else 300)
+    fs = finetune_steps(mode) if ft_steps is None else ft_steps
     hist, later = temporal_split(train)                       # inside training: history -> later behaviour
     Uh_hist, Uh = history_vectors(hist, F, nu), history_vectors(train, F, nu)
     pairs = later[["user_id", "item_id"]].to_numpy(); rows = []
+    if fs:   # the fine-tuned encoder's inputs: history texts and movie texts, through MiniLM's frozen lower layers once
+        items = df.drop_duplicates("item_id").set_index("item_id"); txt = dict(zip(items.index, item_text(items)))
+        st_hist, st_user = (lower_states(history_texts(h, txt, nu), max_length=USER_TOKENS) for h in (hist, train))
+        st_item = lower_states([txt.get(i, "") for i in range(1, ni + 1)], max_length=ITEM_TOKENS)
+        S_frozen = encoder_scores(load_encoder("minilm", device="cpu")[1].encoder.layer[-1:], st_user, st_item)
     for seed in seeds:
-        vu = np.random.default_rng(seed).random(nu) < 0.2      # validation users: held out of the tower that picks w
+        vu = np.random.default_rng(seed).random(nu) < 0.2      # validation users: held out of the models that pick w
         Av, Bv = train_tower(Uh_hist, F, pairs[~vu[pairs[:, 0] - 1]], steps=ts, seed=seed)
         Zv, Tv = zscore(train_mf(hist, nu, ni, steps=steps, seed=seed)), zscore(tower_scores(Uh_hist, F, Av, Bv))
         lv = later[vu[later["user_id"].to_numpy() - 1]]
-        w = weights[int(np.argmax([evaluate_scores(Zv + x * Tv, hist, lv)["ndcg"] for x in weights]))]
+        pick = lambda T: weights[int(np.argmax([evaluate_scores(Zv + x * T, hist, lv)["ndcg"] for x in weights]))]
+        w = pick(Tv)
         A, B = train_tower(Uh_hist, F, pairs, steps=ts, seed=seed)
         S_mf, S_t = train_mf(train, nu, ni, steps=steps, seed=seed), tower_scores(Uh, F, A, B)
-        for name, S in (("MF", S_mf), ("text, frozen MiniLM", tower_scores(Uh, F)), ("text, tower trained on later behaviour", S_t),
-                        ("MF + w·text", zscore(S_mf) + w * zscore(S_t))):
+        runs = [("MF", S_mf, w), ("text, frozen MiniLM", tower_scores(Uh, F), w), ("text, tower trained on later behaviour", S_t, w),
+                ("MF + w·text", zscore(S_mf) + w * zscore(S_t), w)]
+        cpu = np.nan
+        if fs:   # one fine-tuning per seed, on the non-validation users' pairs: it picks w and ranks the test
+            c0 = time.process_time(); layers, _ = finetune_encoder(st_hist, st_item, pairs[~vu[pairs[:, 0] - 1]], steps=fs, seed=seed); cpu = time.process_time() - c0
+            wf = pick(zscore(encoder_scores(layers, st_hist, st_item))); S_f = encoder_scores(layers, st_user, st_item)
+            runs += [("text, MiniLM on history text, frozen", S_frozen, wf), ("text, MiniLM fine-tuned on later behaviour", S_f, wf),
+                     ("MF + w·fine-tuned text", zscore(S_mf) + wf * zscore(S_f), wf)]
+        for name, S, w_ in runs:
             e, e0 = evaluate_scores(S, train, test), evaluate_scores(S, train, test, cold_max=0)
-            rows.append(dict(seed=seed, model=name, weight=w, ndcg=e["ndcg"], recall=e["recall"], cold_recall=e["cold_recall"],
-                             unseen_ndcg=e0["cold_ndcg"], unseen_recall=e0["cold_recall"], unseen_users=e0["cold_users"]))
+            rows.append(dict(seed=seed, model=name, weight=w_, ndcg=e["ndcg"], recall=e["recall"], cold_recall=e["cold_recall"],
+                             unseen_ndcg=e0["cold_ndcg"], unseen_recall=e0["cold_recall"], unseen_users=e0["cold_users"], finetune_cpu_s=cpu))
     return pd.DataFrame(rows)
 
+# %% ../../nbs/72_cases_recsys.ipynb #ac8a010c
+LABEL_CHOICES = {"newest 20% of each user": Recency(by="user_id"), "random 20%": RandomSample()}
+
+def run_text_data_case(mode:str|None=None, # run mode (users kept, seeds)
+                       seeds:list|None=None, # seeds; None: size("case_seeds") seeds from DEFAULT_SEED
+                       share:float=0.2, # share of the training rows used as labels; the rest builds the history
+                       tower_steps:int|None=None, # None: 300 (60 in ci)
+                      ) -> pd.DataFrame:
+    "The text tower's training data: which rows are the labels (`LABEL_CHOICES`) and which negatives (in-batch, hard); one row per (seed, choice), always tested on each user's later 20%."
+    mode = get_mode(mode); seeds = seeds or seed_list("case_seeds", mode)
+    df, train, test, nu, ni = load_interactions(mode)
+    F = item_features(df, ni); ts = tower_steps or (60 if mode == "ci" else 300)
+    pool = Dataset.from_pandas(train, preserve_index=False); Uh = history_vectors(train, F, nu); rows = []
+    for seed in seeds:
+        for lname, st in LABEL_CHOICES.items():
+            lab = np.zeros(len(train), bool); lab[select(pool, st, share, seed=seed, diversity=False).indices] = True
+            Uv, pairs = history_vectors(train[~lab], F, nu), train.loc[lab, ["user_id", "item_id"]].to_numpy()
+            for neg in ("in-batch", "hard") if isinstance(st, Recency) else ("in-batch",):
+                S = tower_scores(Uh, F, *train_tower(Uv, F, pairs, steps=ts, negatives=neg, seed=seed))
+                e, e0 = evaluate_scores(S, train, test), evaluate_scores(S, train, test, cold_max=0)
+                rows.append(dict(seed=seed, model=f"labels: {lname}, {neg} negatives", ndcg=e["ndcg"], recall=e["recall"],
+                                 unseen_recall=e0["cold_recall"], unseen_users=e0["cold_users"]))
+    return pd.DataFrame(rows)
 
 # %% ../../nbs/72_cases_recsys.ipynb #69867b27
 def step_recsys_case(report:Report, # the tour's report
