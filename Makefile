@@ -2,6 +2,7 @@
 #   make tour   set up .venv, then run the course's headline steps (quick mode) -> reports/tour.html
 #   make test   set up .venv, then: library in sync with notebooks, every notebook in ci mode, pytest
 #   make docs   set up .venv, execute every notebook in quick mode, build the site into _site/ (mkdocs)
+#   make colab-check  the wheel in a fresh venv, and every chapter that reads data run ALONE from it, Colab-like (pytest runs it too)
 #   make full-check   every notebook on the full-mode code path, on the CPU (sizes shrunk by FULL_SCALE, hub stood in)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -15,7 +16,7 @@ PYTEST_ARGS ?= tests
 FULL_SCALE ?= 0.001
 
 .PHONY: setup python-check print-setup-key chromium tour test export-check nbtest pytest full-check readme docs docs-serve \
-        pydvl-check clean-venv
+        pydvl-check clean-venv colab-check
 
 setup: python-check $(STAMP) chromium
 
@@ -93,6 +94,13 @@ docs-serve:
 # Every numbered notebook by default (a few minutes on 2 cores); FULL_NBS='^60_' runs one (a --file-re of nbdev-test).
 full-check: setup
 	$(PY) tools/full_check.py --scale $(FULL_SCALE) --n-workers $(NB_WORKERS) $(if $(FULL_NBS),--file-re '$(FULL_NBS)')
+
+# The Colab-like check alone (tests/test_wheel.py, also part of `make pytest`): build the wheel, install it and the data
+# packages into a fresh venv, run `dsel tour` and each chapter notebook that reads data alone in an empty folder (ci mode,
+# the install cell's Colab guard taken as true), COLAB_WORKERS at a time; -rA prints the seconds per notebook and the load.
+COLAB_WORKERS ?= $(NB_WORKERS)
+colab-check: setup
+	DSEL_MODE=ci DSEL_COLAB_WORKERS=$(COLAB_WORKERS) $(PY) -m pytest -q -rA tests/test_wheel.py
 
 # pydvl 0.10.0 declares numpy<2, the course pins numpy 2: it is not part of the environment. This installs it and
 # what it imports into a scratch folder without its dependency check and runs the KNN-Shapley agreement test with it.

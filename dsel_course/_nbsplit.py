@@ -4,7 +4,8 @@ Stock nbdev appends the cells marked `#| export some.module` to an existing file
 that file afresh, so every `nbdev-export` would add the same code again. This processor is named in
 `pyproject.toml` (`[tool.nbdev] export_procs`); before a notebook is exported it starts each module
 that the notebook names in an `export`/`exporti` directive as an empty module (docstring, the
-`__future__` import and an empty `__all__`), and nbdev then appends the cells as usual.
+`__future__` import and an empty `__all__`), and nbdev then appends the cells as usual. It also makes the `Docs:` link
+that ends each module docstring name the page the course's mkdocs site builds (`site_page_url`).
 
 A module belongs to exactly one notebook: two notebooks naming the same module is an error.
 This file is hand-written (it must exist before `nbdev-export` can run), not generated."""
@@ -13,9 +14,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["SplitModules"]
+__all__ = ["SplitModules", "site_page_url"]
 
 _OWNERS: dict[str, str] = {}  # module -> notebook, for one nbdev-export run
+
+
+def site_page_url(nb_path) -> str:
+    """The docs-site page of a notebook, for the `Docs:` line nbdev ends each module docstring with.
+
+    Stock nbdev links Quarto's page (`core.html.md`: number prefix stripped, `.md` added); the course's site is built
+    by mkdocs (`make docs`, tools/build_docs.py, mkdocs.yml `use_directory_urls: false`), which names a notebook's
+    page after the notebook: nbs/00_core.ipynb -> 00_core.html (tests/test_docs.py checks every link)."""
+    from nbdev.config import get_config
+    cfg = get_config()
+    if not cfg.doc_host: return ""
+    try: p = Path(nb_path).resolve().relative_to(cfg.path("nbs_path").resolve())
+    except ValueError: return ""
+    return f"{cfg.doc_host.rstrip('/')}{cfg.doc_baseurl.rstrip('/')}/{p.with_suffix('.html').as_posix()}"
 
 
 class SplitModules:
@@ -23,7 +38,9 @@ class SplitModules:
     def __init__(self, nb): self.nb = nb
 
     def begin(self):
+        import nbdev.maker
         from nbdev.config import get_config
+        nbdev.maker.nbpath2docurl = site_page_url   # the module docstring's `Docs:` link names the mkdocs page
         lib = Path(get_config().lib_path)
         nb_path = Path(getattr(self.nb, "path_", "") or "").resolve()
         mods = []
