@@ -169,8 +169,10 @@ def finetune_sentiment(g:pd.DataFrame, # from load_headlines (text, weak)
     perm = np.random.default_rng(seed).permutation(len(lab)); nv = fin_size("fin_ft_valid", mode)
     valid, pool = to_ds(lab.iloc[np.sort(perm[:nv])]), to_ds(lab.iloc[np.sort(perm[nv:])])
     idx = select(pool, ClassBalanced(), min(fin_size("fin_ft_train", mode), len(pool)), seed=seed, diversity=False).indices   # the probe is class-balanced too
-    c0 = time.process_time()
-    model, hist = train_classifier(pool.select(np.sort(idx)), valid, "minilm", seed=seed, mode=mode, epochs=fin_size("fin_ft_epochs", mode), progress=progress, **FIN_FT)
+    import torch
+    c0, nt = time.process_time(), torch.get_num_threads(); torch.set_num_threads(1)   # small batches: a second thread cost 7x the CPU on a shared 2-core machine, same model
+    try: model, hist = train_classifier(pool.select(np.sort(idx)), valid, "minilm", seed=seed, mode=mode, epochs=fin_size("fin_ft_epochs", mode), progress=progress, **FIN_FT)
+    finally: torch.set_num_threads(nt)
     hist["cpu_seconds"] = time.process_time() - c0
     return model, hist
 
