@@ -24,11 +24,12 @@ from ..metrics import macro_f1   # chapter 4's macro-F1 (class codes 0..C-1)
 from .recsys import paired_verdict   # a direction only beyond two standard errors over seeds
 
 # %% auto #0
-__all__ = ['HAND_LABELS', 'TOPICS', 'SURGE_START', 'PSI_WATCH', 'PSI_ALARM', 'AUC_ALARM', 'lm_lexicon', 'weak_labels',
-           'load_headlines', 'hand_labels', 'agreement', 'bootstrap_verdict', 'fit_sentiment', 'fit_probe',
-           'sentiment_score', 'topic_of', 'plot_topic_sentiment', 'daily_negative', 'surge_alarm', 'alarm_report',
-           'psi', 'domain_auc', 'drift_table', 'RecencyWeighted', 'recency_experiment', 'run_finance_case',
-           'plot_finance_case', 'step_finance_case']
+__all__ = ['HAND_LABELS', 'HAND_LABELS_PASS2', 'FIN_SIZES', 'FIN_FT', 'TOPICS', 'SURGE_START', 'PSI_WATCH', 'PSI_ALARM',
+           'AUC_ALARM', 'lm_lexicon', 'weak_labels', 'load_headlines', 'hand_labels', 'agreement', 'bootstrap_verdict',
+           'fit_sentiment', 'fit_probe', 'sentiment_score', 'fin_size', 'finetune_sentiment', 'predict_sentiment',
+           'topic_of', 'plot_topic_sentiment', 'daily_negative', 'surge_alarm', 'alarm_report', 'topic_surge_alarm',
+           'topic_alarm_report', 'psi', 'domain_auc', 'drift_table', 'RecencyWeighted', 'recency_experiment',
+           'run_finance_case', 'plot_finance_case', 'step_finance_case']
 
 # %% ../../nbs/71_cases_finance.ipynb #046b44e5
 # The selection protocol and registry: every choice of training rows goes through these.
@@ -64,12 +65,14 @@ def load_headlines() -> pd.DataFrame:
 
 # %% ../../nbs/71_cases_finance.ipynb #11daf2e0
 HAND_LABELS = "finance_hand_labels.csv"
+HAND_LABELS_PASS2 = "finance_hand_labels_pass2.csv"   # a second, blind labelling pass of 120 of the 300 rows
 
 def hand_labels(g:pd.DataFrame, # from load_headlines
                 path:str|Path|None=None, # the CSV; None: the copy inside the package (dsel_course/assets/)
+                name:str=HAND_LABELS, # the file's name inside the package (HAND_LABELS or HAND_LABELS_PASS2)
                ) -> pd.DataFrame:
     "The hand-labelled rows of `g` with `hand` (label) and `annotator` columns; raises if a row's text hash does not match."
-    if path is None: h = pd.read_csv((resources.files("dsel_course") / "assets" / HAND_LABELS).open("r", encoding="utf-8"))
+    if path is None: h = pd.read_csv((resources.files("dsel_course") / "assets" / name).open("r", encoding="utf-8"))
     else: h = pd.read_csv(path)
     sub = g.set_index("row").loc[h["row"]].reset_index()
     got = sub["raw_text"].map(lambda s: hashlib.sha256(s.encode()).hexdigest()[:16])
@@ -102,7 +105,6 @@ def bootstrap_verdict(hand:np.ndarray, # hand labels in {-1, 0, 1}
     se = float(np.std(bs, ddof=1))
     return dict(diff=float(d), se=se, verdict="higher" if d > 2 * se else "lower" if d < -2 * se else "no verdict")
 
-
 # %% ../../nbs/71_cases_finance.ipynb #597b9f28
 def fit_sentiment(texts:list, # training headlines
                   y:np.ndarray, # labels in {-1, 0, 1} (or {-1, 1})
@@ -132,6 +134,56 @@ def sentiment_score(model, # a fitted classifier with classes -1, 0, 1 and predi
     P = model.predict_proba(X); c = list(model.classes_)
     return P[:, c.index(1)] - P[:, c.index(-1)]
 
+
+# %% ../../nbs/71_cases_finance.ipynb #69f0495a
+# This chapter's own sizes (read like dsel_course.core.SIZES rows: ci / quick / full, full scaled by DSEL_FULL_SCALE).
+FIN_SIZES = {
+    "fin_ft_train":  dict(ci=96,  quick=2_000, full=3_380),  # weak-labelled headlines the fine-tuned MiniLM trains on (full: every one not held out)
+    "fin_ft_valid":  dict(ci=64,  quick=400,   full=400),    # weak-labelled headlines held out to choose its checkpoint (never the hand labels)
+    "fin_ft_epochs": dict(ci=1,   quick=2,     full=3),      # passes over the training headlines
+}
+FIN_FT = dict(max_length=32, batch_size=32, lr=2e-4, evals_per_epoch=2)   # headlines are short; the service case's router recipe (chapter 7, 70)
+
+def fin_size(name:str, # a row of FIN_SIZES
+             mode:str|None=None, # a mode; None uses get_mode()
+            ) -> int:
+    "The size of `name` in the mode, `full` scaled by DSEL_FULL_SCALE as `dsel_course.core.size` does (never below the ci size)."
+    from dsel_course.core import full_scale
+    if name not in FIN_SIZES: raise KeyError(f"no size named {name!r} in FIN_SIZES (known: {', '.join(FIN_SIZES)})")
+    row = FIN_SIZES[name]; m = get_mode(mode); v = row[m]
+    if m == "full" and full_scale() < 1: v = int(max(row["ci"], min(v, round(v * full_scale()))))
+    return v
+
+def finetune_sentiment(g:pd.DataFrame, # from load_headlines (text, weak)
+                       exclude_rows=(), # rows never trained or validated on (the hand-labelled ones)
+                       seed:int=DEFAULT_SEED, # seeds the split, the sample, the head, dropout and batch order
+                       *,
+                       mode:str|None=None, # sizes (FIN_SIZES)
+                       progress:bool=False, # tqdm bar over training steps
+                      ) -> tuple:
+    "Fine-tune MiniLM end to end on the weak labels: a class-balanced sample to train, a held-out weak-labelled sample to choose the checkpoint. Returns (model, history)."
+    from dsel_course.training.trainer import train_classifier
+    from dsel_course.selection import ClassBalanced
+    lab = g[~g["row"].isin(list(exclude_rows))].reset_index(drop=True)
+    to_ds = lambda d: Dataset.from_dict(dict(text=d["text"].tolist(), label=(d["weak"].to_numpy() + 1).tolist()))   # classes 0, 1, 2 = negative, neutral, positive
+    perm = np.random.default_rng(seed).permutation(len(lab)); nv = fin_size("fin_ft_valid", mode)
+    valid, pool = to_ds(lab.iloc[np.sort(perm[:nv])]), to_ds(lab.iloc[np.sort(perm[nv:])])
+    idx = select(pool, ClassBalanced(), min(fin_size("fin_ft_train", mode), len(pool)), seed=seed, diversity=False).indices   # the probe is class-balanced too
+    import torch
+    c0, nt = time.process_time(), torch.get_num_threads(); torch.set_num_threads(1)   # small batches: a second thread cost 7x the CPU on a shared 2-core machine, same model
+    try: model, hist = train_classifier(pool.select(np.sort(idx)), valid, "minilm", seed=seed, mode=mode, epochs=fin_size("fin_ft_epochs", mode), progress=progress, **FIN_FT)
+    finally: torch.set_num_threads(nt)
+    hist["cpu_seconds"] = time.process_time() - c0
+    return model, hist
+
+def predict_sentiment(model, # from finetune_sentiment
+                      texts:list, # headlines
+                     ) -> np.ndarray:
+    "(n, 3) class probabilities (negative, neutral, positive) of the fine-tuned model."
+    from dsel_course.training.trainer import predict_proba, tokenize_dataset
+    from dsel_course.models import load_tokenizer
+    tok = load_tokenizer("minilm"); ds = Dataset.from_dict(dict(text=list(texts), label=[0] * len(texts)))
+    return predict_proba(model, tokenize_dataset(ds, tok, FIN_FT["max_length"]), tok.pad_token_id, 64)
 
 # %% ../../nbs/71_cases_finance.ipynb #47b079a3
 TOPICS = {"covid": r"coronavirus|covid|lockdown|pandemic|furlough|quarantine",
@@ -197,6 +249,40 @@ def alarm_report(al:pd.DataFrame, # from surge_alarm
                 false_alarm_days=int(before["alarm"].sum()), days_watched_before=int(days_before),
                 false_alarms_per_month=float(before["alarm"].sum() / days_before * 30) if days_before else float("nan"))
 
+
+# %% ../../nbs/71_cases_finance.ipynb #38988d04
+def topic_surge_alarm(g:pd.DataFrame, # with date, topic and a label column
+                      col:str="pred", # labels in {-1, 0, 1}
+                      window:int=7, # days with headlines in the current level
+                      ref_days:int=21, # the first days with headlines: the reference of normal
+                      z:float=3.0, # alarm above p0 + z * sqrt(p0 (1 - p0) / n)
+                      prior:float=20.0, # pseudo-headlines at the all-topic reference share added to each topic's reference
+                      min_n:int=10, # fewer headlines of the topic in the window: no alarm
+                     ) -> pd.DataFrame:
+    "Per topic and day with headlines: the negative share of the topic's last `window` days, a p-chart threshold from its reference share, and `alarm`."
+    d = g.assign(neg=(g[col] == -1).astype(int), day=g["date"].dt.normalize())
+    days = np.sort(d["day"].unique()); ref = d["day"] < days[ref_days]
+    p_all = d.loc[ref, "neg"].mean(); out = []
+    for t, q in d.groupby("topic"):
+        c = q.groupby("day").agg(n=("neg", "size"), neg=("neg", "sum")).reindex(days, fill_value=0)
+        p0 = (c["neg"].iloc[:ref_days].sum() + prior * p_all) / (c["n"].iloc[:ref_days].sum() + prior)   # shrunk towards all topics: a new topic has no past
+        n, k = c["n"].rolling(window).sum(), c["neg"].rolling(window).sum()
+        thr = p0 + z * np.sqrt(p0 * (1 - p0) / n.clip(lower=1))
+        watched = (np.arange(len(days)) >= ref_days) & (n >= min_n).to_numpy()
+        out.append(pd.DataFrame(dict(topic=t, n_window=n, level=k / n, base=p0, threshold=np.where(watched, thr, np.nan),
+                                     alarm=watched & (k / n > thr).to_numpy()), index=pd.DatetimeIndex(days, name="day")))
+    return pd.concat(out)
+
+def topic_alarm_report(tal:pd.DataFrame, # from topic_surge_alarm
+                       start:str=SURGE_START, # the surge's date from history
+                      ) -> pd.DataFrame:
+    "Per topic: its first alarm at all, the first on or after `start` with the delay, and its alarm days before `start` per 30 days watched."
+    rows = []
+    for t, a in tal.groupby("topic", sort=False):
+        r = alarm_report(a, start); fired = a.index[a["alarm"]]
+        rows.append(dict(topic=t, base=float(a["base"].iloc[0]),
+                         first_alarm_ever=str(fired.min().date()) if len(fired) else None, **r))
+    return pd.DataFrame(rows).set_index("topic")
 
 # %% ../../nbs/71_cases_finance.ipynb #5b67d6cb
 def psi(expected, # counts (or shares) per category or bin in the reference window
@@ -298,8 +384,9 @@ def recency_experiment(g:pd.DataFrame, # from load_headlines (with weak labels)
 # %% ../../nbs/71_cases_finance.ipynb #b7b2ca04
 def run_finance_case(mode:str|None=None, # run mode (seeds)
                      seeds:list|None=None, # seeds of the recency experiment; None: size("fin_seeds") seeds from DEFAULT_SEED
+                     ft_model=None, # an already fine-tuned model (finetune_sentiment); None: fine-tune one here
                     ) -> dict:
-    "Weak labels and the TF-IDF classifier against the hand labels, topic sentiment, the negative-surge alarm, the drift table and the recency experiment."
+    "Weak labels, TF-IDF, probe and fine-tuned MiniLM against the hand labels, topic sentiment, the negative-surge alarm (all and per topic), the drift table and the recency experiment."
     mode = get_mode(mode); seeds = seeds or seed_list("fin_seeds", mode)
     g = load_headlines(); h = hand_labels(g)
     from dsel_course.baseline import embed_features
@@ -310,9 +397,12 @@ def run_finance_case(mode:str|None=None, # run mode (seeds)
     agree = pd.DataFrame([dict(labels="weak (word lists)", **agreement(h["hand"], h["weak"])),
                           dict(labels="TF-IDF classifier on weak labels", **agreement(h["hand"], clf.predict(h["text"]))),
                           dict(labels="MiniLM probe on weak labels", **agreement(h["hand"], probe.predict(emb[h["row"]])))])
+    ft = ft_model if ft_model is not None else finetune_sentiment(g, exclude_rows=h["row"], seed=seeds[0], mode=mode)[0]
+    ft_hand = predict_sentiment(ft, h["text"].tolist()).argmax(1) - 1
+    agree = pd.concat([agree, pd.DataFrame([dict(labels="MiniLM fine-tuned on weak labels", **agreement(h["hand"], ft_hand))])], ignore_index=True)
     al = surge_alarm(daily_negative(g))
-    return dict(headlines=g, agreement=agree, alarm=al, surge=alarm_report(al), drift=drift_table(g, seed=seeds[0]),
-                recency=recency_experiment(g, h, seeds=seeds, mode=mode))
+    return dict(headlines=g, agreement=agree, alarm=al, surge=alarm_report(al), topic_alarm=topic_alarm_report(topic_surge_alarm(g)),
+                drift=drift_table(g, seed=seeds[0]), recency=recency_experiment(g, h, seeds=seeds, mode=mode))
 
 def plot_finance_case(res:dict, # from run_finance_case
                      ):
@@ -336,16 +426,15 @@ def plot_finance_case(res:dict, # from run_finance_case
     fig.suptitle(f"recency experiment: mean ± std over {res['recency']['seed'].nunique()} seeds", fontsize=9); fig.tight_layout()
     return fig
 
-
 # %% ../../nbs/71_cases_finance.ipynb #06625b2c
 def step_finance_case(report:Report, # the tour's report
                       mode:str, # run mode
                      ):
-    "Guardian headlines 2020: 3-class weak labels vs hand labels, topic sentiment, the negative-surge alarm, drift alarm, recency vs uniform training."
+    "Guardian headlines 2020: 3-class weak labels vs hand labels (TF-IDF, probe, fine-tuned MiniLM), topic sentiment, the negative-surge alarm overall and per topic, drift alarm, recency vs uniform training."
     res = run_finance_case(mode)
     report.add_table(res["agreement"], "3-class weak labels and a classifier trained on them, against 300 hand-labelled headlines")
     report.add_figure(plot_topic_sentiment(res["headlines"]), "sentiment per topic and topic mix per month (Guardian business headlines, 2020)")
     report.add_table(pd.DataFrame([res["surge"]]), f"negative-surge alarm against the crash of {SURGE_START}: first alarm and false alarms before")
+    report.add_table(res["topic_alarm"].reset_index(), f"the negative-surge alarm per topic (keyword topics, p-chart): first alarm on or after {SURGE_START} and false alarms before")
     report.add_table(res["drift"], f"drift against January: alarm at PSI >= {PSI_ALARM} or domain AUC >= {AUC_ALARM}")
     report.add_figure(plot_finance_case(res), "the negative-surge alarm, the drift detectors, and recency-weighted vs uniform training scored on hand labels")
-
