@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import numpy as np, pandas as pd
 from datasets import Dataset
-from ..core import DEFAULT_SEED, get_mode, seed_list
+from ..core import DEFAULT_SEED, get_mode, seed_list, size, cap
 from ..data import load_corpus
 from ..metrics import macro_f1
 from ..baseline import embed_features
@@ -22,8 +22,10 @@ from .recsys import paired_verdict
 
 
 # %% auto #0
-__all__ = ['STOP', 'qa_pairs', 'split_by_question', 'intent_probe', 'retrieve_answers', 'content_words', 'grounded',
-           'generate_answers', 'qa_system_eval', 'run_service_qa_case', 'step_service_qa_case']
+__all__ = ['INTENT_FT', 'FT_EPOCHS', 'STOP', 'qa_pairs', 'split_by_question', 'intent_probe', 'retrieve_answers',
+           'mean_pool_classifier', 'finetune_intent', 'hit_rates', 'own_answer_ids', 'finetune_matcher',
+           'content_words', 'grounded', 'generate_answers', 'generate_and_ground', 'qa_system_eval', 'finetune_case',
+           'run_service_qa_case', 'step_service_qa_case']
 
 # %% ../../nbs/73_cases_service_qa.ipynb #849d8728
 def qa_pairs(dedup:bool=True, # drop repeated (question, answer) pairs first
@@ -73,6 +75,128 @@ def retrieve_answers(questions:list, # new questions
     return np.argsort(-(Q @ A.T), axis=1, kind="stable")[:, :k]
 
 
+# %% ../../nbs/73_cases_service_qa.ipynb #35115ad8
+INTENT_FT = dict(max_length=32, batch_size=32, lr=1e-4)    # lr: 1e-4 against 5e-5 on the validation questions of split seed 42 (2 epochs): valid accuracy 0.815 vs 0.750
+FT_EPOCHS = {"ci": 1, "quick": 2}                          # epochs of both fine-tunes (full: size("router_ft_epochs"))
+
+def mean_pool_classifier(n_classes:int, # outputs of the head
+                         W:np.ndarray|None=None, # (n_classes, 384) initial head weights (e.g. a probe's), None: random
+                         b:np.ndarray|None=None, # (n_classes,) initial head bias
+                        ):
+    "(model, tokenizer): a private copy of MiniLM, mean pooling and L2 norm (the probe's sentence vector), a linear head; for `train_classifier(model=, tokenizer=)`."
+    import copy, types, torch
+    from dsel_course.models import load_encoder, mean_pool
+    tok, enc = load_encoder("minilm", "cpu")
+    class MeanPoolClassifier(torch.nn.Module):
+        def __init__(self):
+            super().__init__(); self.enc = copy.deepcopy(enc).train(); self.head = torch.nn.Linear(enc.config.hidden_size, n_classes)
+            self.config = types.SimpleNamespace(num_labels=n_classes, model_type="mean_pool")
+        def forward(self, input_ids, attention_mask, labels=None):
+            v = torch.nn.functional.normalize(mean_pool(self.enc(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state, attention_mask), dim=1)
+            z = self.head(v); return types.SimpleNamespace(logits=z, loss=None if labels is None else torch.nn.functional.cross_entropy(z, labels))
+    m = MeanPoolClassifier()
+    if W is not None:
+        with torch.no_grad(): m.head.weight.copy_(torch.as_tensor(W, dtype=torch.float32)); m.head.bias.copy_(torch.as_tensor(b, dtype=torch.float32))
+    return m, tok
+
+def _labelled(df:pd.DataFrame, C:int) -> Dataset:
+    from datasets import ClassLabel, Features, Value
+    return Dataset.from_dict(dict(text=df["text"].tolist(), label=df["label"].tolist()), features=Features(text=Value("string"), label=ClassLabel(num_classes=C)))
+
+def _fit_valid(train:pd.DataFrame, seed:int, mode:str, valid:float):
+    "(fit, valid): validation questions carved from the training questions by question; outside quick mode a seeded sample of size('router_ft_examples') fit rows."
+    fit, va = split_by_question(train, seed, test=valid)
+    if mode != "quick": fit = fit.iloc[np.sort(np.random.default_rng(seed).permutation(len(fit))[:cap(len(fit), "router_ft_examples", mode)])].reset_index(drop=True)
+    return fit, va
+
+def finetune_intent(train:pd.DataFrame, # rows with text, label (the training questions)
+                    test:pd.DataFrame, # rows with text, label (read once, after training)
+                    n_classes:int, # classes of the head
+                    seed:int=DEFAULT_SEED, # validation carve, head init, dropout and batch order
+                    *,
+                    mode:str|None=None, # sizes the epochs (FT_EPOCHS) and, outside quick, the training questions
+                    valid:float=0.15, # share of the training questions held out to choose the checkpoint
+                   ) -> dict:
+    "Fine-tune MiniLM end to end as the intent model (head warm-started from the probe, chapter 4's trainer, checkpoint on validation); test accuracy and macro-F1."
+    from sklearn.linear_model import LogisticRegression
+    from dsel_course.core import one_blas_thread
+    from dsel_course.training.trainer import train_classifier, evaluate
+    mode = get_mode(mode); fit, va = _fit_valid(train, seed, mode, valid)
+    X = embed_features(fit["text"].tolist(), max_length=INTENT_FT["max_length"])
+    with one_blas_thread(): p = LogisticRegression(C=4.0, max_iter=2000, random_state=seed).fit(X, fit["label"])
+    W = np.zeros((n_classes, X.shape[1]), np.float32); b = np.full(n_classes, -10.0, np.float32)   # a class absent from fit starts unlikely
+    if len(p.classes_) == 2: W[p.classes_], b[p.classes_] = np.vstack([-p.coef_[0], p.coef_[0]]) / 2, np.array([-p.intercept_[0], p.intercept_[0]]) / 2
+    else: W[p.classes_], b[p.classes_] = p.coef_, p.intercept_
+    model, tok = mean_pool_classifier(n_classes, W, b)
+    model, hist = train_classifier(_labelled(fit, n_classes), _labelled(va, n_classes), model=model, tokenizer=tok, seed=seed, mode=mode,
+                                   epochs=FT_EPOCHS.get(mode) or size("router_ft_epochs", mode), progress=False, cls_only=False, **INTENT_FT)
+    r = evaluate(model, tok, _labelled(test, n_classes), max_length=INTENT_FT["max_length"])
+    return dict(accuracy=float(r["accuracy"]), macro_f1=float(r["macro_f1"]), valid_accuracy=float(hist["best"]["valid_accuracy"]), fit_rows=len(fit), epochs=hist["epochs"])
+
+# %% ../../nbs/73_cases_service_qa.ipynb #66a67ce5
+def _encode(model, tok, texts:list, max_length:int, batch_size:int=128, grad:bool=False):
+    "L2-normalised mean-pooled vectors of `texts` (a torch tensor with grad, else a numpy array)."
+    import torch
+    from dsel_course.models import mean_pool
+    if grad:
+        b = tok(list(texts), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+        return torch.nn.functional.normalize(mean_pool(model(**b).last_hidden_state, b["attention_mask"]), dim=1)
+    model.eval(); out = []
+    with torch.inference_mode():
+        for s in range(0, len(texts), batch_size): out.append(_encode(model, tok, texts[s:s + batch_size], max_length, grad=True).numpy())
+    return np.concatenate(out) if out else np.zeros((0, 384), np.float32)
+
+def hit_rates(top:np.ndarray, # (n, k) retrieved answer ids per question
+              own:list, # per question, the set of its own answer ids
+             ) -> tuple[float, float]:
+    "(hit@1, hit@k): share of questions whose own answer is ranked first, and among the k retrieved."
+    return float(np.mean([top[j, 0] in own[j] for j in range(len(own))])), float(np.mean([bool(set(top[j]) & own[j]) for j in range(len(own))]))
+
+def own_answer_ids(df:pd.DataFrame, # rows with text, answer
+                   aid:dict, # answer -> id in the answer base
+                  ) -> tuple[pd.DataFrame, list]:
+    "(distinct questions, per question the set of its best answers' ids): a question may have several best answers."
+    d = df.drop_duplicates("text").reset_index(drop=True); g = df.groupby("text")["answer"].agg(lambda s: {aid[a] for a in s})
+    return d, [g[t] for t in d["text"]]
+
+def finetune_matcher(train:pd.DataFrame, # rows with text, answer (the training pairs)
+                     answers:list, # the answer base searched at validation
+                     seed:int=DEFAULT_SEED, # validation carve, batch order
+                     *,
+                     mode:str|None=None, # sizes the epochs (FT_EPOCHS) and, outside quick, the training pairs
+                     valid:float=0.15, # share of the training questions that choose the checkpoint
+                     lr:float=5e-5, # peak learning rate (AdamW, linear warm-up and decay)
+                     batch_size:int=32, # pairs per step: each question's negatives are the batch's other answers
+                     temperature:float=0.05, # softmax temperature on cosine similarities
+                    ):
+    "A bi-encoder matcher: MiniLM fine-tuned on (question, best answer) pairs with in-batch negatives; returns (encode(texts, max_length) -> vectors, history)."
+    import copy, torch
+    from dsel_course.core import set_seed
+    from dsel_course.models import load_encoder
+    from dsel_course.training.trainer import linear_warmup_decay
+    mode = get_mode(mode); fit, va = _fit_valid(train, seed, mode, valid)
+    tok, enc = load_encoder("minilm", "cpu"); model = copy.deepcopy(enc)
+    aid = {a: i for i, a in enumerate(answers)}; vq, vown = own_answer_ids(va, aid)
+    def val():
+        A = _encode(model, tok, answers, 64); Q = _encode(model, tok, vq["text"].tolist(), 32)
+        return hit_rates(np.argsort(-(Q @ A.T), axis=1, kind="stable")[:, :3], vown)
+    set_seed(seed); rng = np.random.default_rng(seed); epochs = FT_EPOCHS.get(mode) or size("router_ft_epochs", mode)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01); total = epochs * int(np.ceil(len(fit) / batch_size))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: linear_warmup_decay(s, int(0.1 * total), total))
+    qs, an = fit["text"].to_numpy(), fit["answer"].to_numpy(); hist = [dict(epoch=0, valid=val())]; best = (hist[0]["valid"], copy.deepcopy(model.state_dict()))
+    for ep in range(epochs):
+        model.train()
+        order = rng.permutation(len(fit))
+        for s in range(0, len(fit), batch_size):
+            i = order[s:s + batch_size]; S = _encode(model, tok, qs[i], 32, grad=True) @ _encode(model, tok, an[i], 64, grad=True).T / temperature
+            S = S.masked_fill(torch.from_numpy((an[i][:, None] == an[i][None, :]) & ~np.eye(len(i), dtype=bool)), -1e4)   # a copy of the positive is no negative
+            loss = torch.nn.functional.cross_entropy(S, torch.arange(len(i))); loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
+        hist.append(dict(epoch=ep + 1, valid=val(), loss=float(loss.detach())))
+        if hist[-1]["valid"] > best[0]: best = (hist[-1]["valid"], copy.deepcopy(model.state_dict()))
+    model.load_state_dict(best[1]); model.eval()
+    return (lambda texts, max_length: _encode(model, tok, list(texts), max_length)), hist
+
 # %% ../../nbs/73_cases_service_qa.ipynb #4d04fde1
 _WORD = re.compile(r"[a-z0-9]+")
 STOP = frozenset("the a an and or of to in on for is are was were be it this that with as at by from you your i my me we our can do does not no yes if so but what how why which who".split())
@@ -109,6 +233,19 @@ def generate_answers(questions:list, # new questions
 
 
 # %% ../../nbs/73_cases_service_qa.ipynb #06cd49b1
+def generate_and_ground(te1:pd.DataFrame, # distinct held-out questions (text, answer)
+                        answers:list, # the answer base
+                        top:np.ndarray, # (len(te1), k) retrieved answer ids per question
+                        seed:int, # which questions are answered (a seeded sample)
+                        n_generate:int, # how many
+                       ) -> dict:
+    "SmolLM2 replies to a seeded sample of the questions from their retrieved passages; the shares grounded in the passages and in the question's own answer."
+    pick = np.sort(np.random.default_rng(seed).permutation(len(te1))[:n_generate])
+    ps = [[answers[i] for i in top[j]] for j in pick]; g = generate_answers(te1["text"].iloc[pick].tolist(), ps)
+    return dict(grounded_retrieved=float(np.mean([grounded(a, p) for a, p in zip(g, ps)])),
+                grounded_own_answer=float(np.mean([grounded(a, [te1["answer"].iloc[j]]) for a, j in zip(g, pick)])),
+                examples=list(zip(te1["text"].iloc[pick], g)))
+
 def qa_system_eval(q:pd.DataFrame, # from qa_pairs
                    seed:int=DEFAULT_SEED, # split seed
                    n_generate:int=0, # held-out questions answered by the generator (0: none)
@@ -121,14 +258,32 @@ def qa_system_eval(q:pd.DataFrame, # from qa_pairs
     own = [set(te[te["text"] == t]["answer"].map(aid)) for t in te1["text"]]    # a question may have several best answers
     out = dict(seed=seed, **intent_probe(tr, te, n_classes, seed), hit_at_1=float(np.mean([top[j, 0] in own[j] for j in range(len(te1))])),
                hit_at_k=float(np.mean([bool(set(top[j]) & own[j]) for j in range(len(te1))])), questions=len(te1))
-    if n_generate:
-        pick = np.sort(np.random.default_rng(seed).permutation(len(te1))[:n_generate])
-        ps = [[ans[i] for i in top[j]] for j in pick]; g = generate_answers(te1["text"].iloc[pick].tolist(), ps)
-        out.update(generated=n_generate, grounded_retrieved=float(np.mean([grounded(a, p) for a, p in zip(g, ps)])),
-                   grounded_own_answer=float(np.mean([grounded(a, [te1["answer"].iloc[j]]) for a, j in zip(g, pick)])),
-                   examples=list(zip(te1["text"].iloc[pick], g)))
+    if n_generate: out.update(generated=n_generate, **generate_and_ground(te1, ans, top, seed, n_generate))
     return out
 
+
+# %% ../../nbs/73_cases_service_qa.ipynb #8ff243e4
+def finetune_case(q:pd.DataFrame, # from qa_pairs
+                  seeds:list, # split seeds
+                  *,
+                  mode:str|None=None, # sizes the fine-tunes
+                  matcher:bool=True, # also fine-tune the bi-encoder matcher
+                  k:int=3, # passages retrieved
+                 ) -> dict:
+    "Per seed: intent of the frozen probe vs the fine-tuned model, hit@1/hit@k of frozen MiniLM vs the fine-tuned matcher. DataFrames 'intent', 'retrieval'; 'top': per seed, the matcher's (n, k) retrieved ids."
+    mode = get_mode(mode); C = int(q["label"].max()) + 1; ans = q["answer"].unique().tolist(); aid = {a: i for i, a in enumerate(ans)}
+    it, rt, tops = [], [], {}
+    for seed in seeds:
+        tr, te = split_by_question(q, seed); te1, own = own_answer_ids(te, aid)
+        it.append(dict(seed=seed, model="frozen probe", **intent_probe(tr, te, C, seed)))
+        r = finetune_intent(tr, te, C, seed, mode=mode); it.append(dict(seed=seed, model="fine-tuned", accuracy=r["accuracy"], macro_f1=r["macro_f1"]))
+        h1, hk = hit_rates(retrieve_answers(te1["text"].tolist(), ans, k), own); rt.append(dict(seed=seed, retriever="frozen MiniLM", hit_at_1=h1, hit_at_k=hk))
+        if matcher:
+            enc, hist = finetune_matcher(tr, ans, seed, mode=mode)
+            tops[seed] = np.argsort(-(enc(te1["text"].tolist(), 32) @ enc(ans, 64).T), axis=1, kind="stable")[:, :k]
+            h1, hk = hit_rates(tops[seed], own)
+            rt.append(dict(seed=seed, retriever="fine-tuned matcher", hit_at_1=h1, hit_at_k=hk, best_epoch=max(hist, key=lambda h: h["valid"])["epoch"]))
+    return dict(intent=pd.DataFrame(it), retrieval=pd.DataFrame(rt), top=tops)
 
 # %% ../../nbs/73_cases_service_qa.ipynb #b37b124f
 def run_service_qa_case(mode:str|None=None, # run mode
