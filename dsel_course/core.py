@@ -233,7 +233,7 @@ COST_MODELS = {   # model: (parameters that compute per token, layers, width); F
 }
 
 def _cost_jobs() -> dict:
-    "chapter stem -> (trains a model on a GPU, [(model, sequences, tokens per sequence, passes)]): passes 3 = a training step, 1 = a forward pass."
+    "chapter stem -> (True: trains a model on the GPU, 'cpu': fine-tunes on the CPU in every mode, False: trains none; [(model, sequences, tokens per sequence, passes)]): passes 3 = a training step, 1 = a forward pass."
     S = lambda name: size(name, "full", scaled=False)   # the table's full sizes, unshrunk
     tr, ev, ep, ml = S("train_examples"), S("eval_examples"), S("epochs"), S("max_length")   # IMDB: 22,500 / 25,000, 3 epochs, 256 tokens
     va = 25_000 - tr                                    # IMDB's validation split: 10% of its 25,000 training reviews
@@ -269,9 +269,19 @@ def _cost_jobs() -> dict:
                                     ("smollm2-135m", S("hall_share_points") * S("hall_hf_test") * 44, 16, 1)]),  # 44 values per question
         "70_cases_service": (True, [("minilm", S("case_seeds") * S("router_ft_examples") * S("router_ft_epochs"), 32, 3),  # the router
                                     ("minilm", S("case_seeds") * S("router_ft_valid") * S("router_ft_epochs"), 32, 1)]),   # its checkpoints
-        "71_cases_finance": (False, []),                                                 # headlines embedded once (a few thousand), LR fits
-        "72_cases_recsys": (False, []),                                                  # matrix factorisation on MovieLens-100k
-        "73_cases_service_qa": (False, []),                                              # retrieval and classifiers on the CPU
+        # ch. 7's three cases. 71: MiniLM fine-tuned on the weak labels (its FIN_SIZES full row: 3,380 headlines, 3 epochs, 400 to
+        # validate at 2 checkpoints per epoch), the probe's embeddings and the labels of all ~4,080 headlines.
+        "71_cases_finance": (True, [("minilm", 3_380 * 3, 32, 3), ("minilm", 400 * 6, 32, 1), ("minilm", 2 * 4_080, 32, 1)]),
+        # 72: MiniLM's top layer of 6 fine-tuned on the CPU (FINETUNE_STEPS full 450 of 32 pairs, user and movie side: about half a
+        # forward pass of the whole model per text), the five frozen layers run once over 943 users and 1,682 movies; MF is numpy.
+        "72_cases_recsys": ("cpu", [("minilm", S("case_seeds") * 450 * 32 * 2, 32, 0.5), ("minilm", 943 + 1_682, 32, 1)]),
+        # 73: intent model and bi-encoder matcher fine-tuned on the CPU, per seed, on the ~600 training questions of ChatterBot's
+        # pairs (router_ft_epochs epochs; the matcher reads a 32-token question and a 64-token answer), the matcher's checkpoints
+        # embed the 870 answers once per epoch, and SmolLM2 writes 2 x 16 replies from ~250-token prompts.
+        "73_cases_service_qa": ("cpu", [("minilm", S("case_seeds") * 600 * S("router_ft_epochs"), 32, 3),
+                                        ("minilm", S("case_seeds") * 600 * S("router_ft_epochs"), 96, 3),
+                                        ("minilm", S("case_seeds") * (S("router_ft_epochs") + 1) * 870, 64, 1),
+                                        ("smollm2-135m", 32, 250, 1)]),
         "80_scale": (False, []),                                                         # selection at scale: CPU processes
     }
 
@@ -295,6 +305,8 @@ def full_cost_line(stem:str, # a chapter notebook's name without .ipynb
     "The line every chapter's first cell carries (tests/test_full_cost.py checks it): full-mode FLOPs and minutes on a T4 and an A100."
     c = full_cost(stem)
     flop = f"{_num(c['pflop'], 3)} PFLOP" if c["pflop"] >= 0.1 else f"{_num(c['pflop'] * 1e3, 3)} TFLOP"
+    if c["trains"] == "cpu":
+        return f"**Full mode** (`DSEL_MODE=full`): CPU only, minutes; MiniLM is fine-tuned on the CPU in every mode (≈ {flop}). An estimate."
     if not c["trains"]:
         inf = f" (≈ {flop} of model inference, seconds on a GPU)" if c["pflop"] > 0 else ""
         return f"**Full mode** (`DSEL_MODE=full`): CPU only, minutes; no model is trained{inf}. An estimate."

@@ -40,5 +40,5 @@ def test_the_line_says_estimate_and_gpu_or_cpu():
     for stem in _cost_jobs():
         c, line = full_cost(stem), full_cost_line(stem)
         assert "estimate" in line.lower() or "An estimate" in line
-        assert ("T4" in line and "A100" in line) if c["trains"] else "CPU only" in line
+        assert ("T4" in line and "A100" in line) if c["trains"] is True else "CPU only" in line
         assert c["pflop"] == 0 or (c["t4_min"][0] < c["t4_min"][1] and c["a100_min"][1] < c["t4_min"][0])   # an A100 beats a T4
