@@ -8,7 +8,7 @@ Measured on the shared 2-core dev machine (other people's jobs running): the ven
 from its local wheel cache); the tour and the 14 notebooks below on 2 workers 960 s wall at load ~9-11, 535 CPU-seconds
 in all (the tour 85, 90_tour 56, 71 45, 44 42, the others 13-38 each). On an idle 2-core runner that is about 4.5 minutes
 of wall on 2 workers; the former check (01, 71 and the tour, one after another) spent 155 CPU-seconds, about 2.6 minutes.
-Known intermittent stall (1 run of 3): 50_lab waited 899 s between two cells (after the widget cell 52, before cell 53)
+Known intermittent stall (2 runs of 4): 50_lab waited 899 s between two cells (after the widget cell 52, before cell 53)
 with its kernel and nbclient both idle, then finished and passed; the run took 1666 s instead of ~800 (ipykernel 7.4.0;
 Colab itself runs ipykernel 6; nbclient#312 reports the same with widget cells). Bounded here: a cell gets
 CELL_TIMEOUT seconds (no ci cell needs a tenth of it), and a notebook that times out is run once more in a fresh kernel
@@ -107,7 +107,10 @@ def test_wheel_ships_the_assets(wheel):
 # (`dsel tour` first, in the same pool). test_colab_timings prints wall and CPU seconds per notebook and the load average
 # (pytest -rA); the CPU seconds are what an idle machine would spend (wall ~ their sum / workers there).
 COLAB_NOTEBOOKS = ("90_tour", "71_cases_finance", "44_budget_curves", "70_cases_service", "40_finetune", "73_cases_service_qa",
-                   "35_chinese", "72_cases_recsys", "30_select", "10_concepts", "01_data", "31_select_sft", "50_lab", "92_stream")
+                   "35_chinese", "72_cases_recsys", "30_select", "10_concepts", "01_data", "31_select_sft", "92_stream")
+# 50_lab is left out: under nbclient + ipykernel 7.4 it stalls after its widget cell (cell 52 sets widget values; 2 of 4 runs,
+# 899 s and > 240 s, kernel and client both idle; nbclient#312 reports the same with widget cells). A stall would make CI
+# flaky, and a retry is no cure at that rate. It still runs in ci mode under nbdev-test (in-process, no kernel) in make test.
 COLAB_WORKERS = int(os.environ.get("DSEL_COLAB_WORKERS", "2"))
 
 
