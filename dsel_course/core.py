@@ -125,6 +125,11 @@ SIZES: dict[str, dict[str, int|float|None]] = {
     "fin_seeds":        dict(ci=6,      quick=12,     full=20),    # ch.7 finance: seeds of the recency experiment (cheap fits, small effects)
     "router_ft_examples": dict(ci=64,   quick=512,    full=15_452), # ch.7 service: questions the fine-tuned MiniLM router trains on (full: all of TREC's 15,452)
     "router_ft_epochs": dict(ci=1,      quick=3,      full=4),     # ch.7 service: epochs of the fine-tuned router
+    "qa_ft_epochs":     dict(ci=1,      quick=2,      full=4),     # ch.7 service QA (73): epochs of the fine-tuned intent model and matcher
+    "fin_ft_train":     dict(ci=96,     quick=2_000,  full=3_380), # ch.7 finance: weak-labelled headlines the fine-tuned MiniLM trains on (full: every one not held out)
+    "fin_ft_valid":     dict(ci=64,     quick=400,    full=400),   # ch.7 finance: weak-labelled headlines held out to choose its checkpoint (never the hand labels)
+    "fin_ft_epochs":    dict(ci=1,      quick=2,      full=3),     # ch.7 finance: passes over the training headlines
+    "rec_ft_steps":     dict(ci=5,      quick=150,    full=450),   # ch.7 recsys: fine-tuning steps of MiniLM's top layer (32 pairs each)
     "router_ft_valid":  dict(ci=64,     quick=256,    full=15_452), # ch.7 service: validation questions that choose the fine-tuned router's checkpoint
     "bench_docs":       dict(ci=2_000,  quick=100_000, full=1_000_000),
     "hall_entities":    dict(ci=160,    quick=300,    full=400),   # ch.6 synthetic people
@@ -269,18 +274,19 @@ def _cost_jobs() -> dict:
                                     ("smollm2-135m", S("hall_share_points") * S("hall_hf_test") * 44, 16, 1)]),  # 44 values per question
         "70_cases_service": (True, [("minilm", S("case_seeds") * S("router_ft_examples") * S("router_ft_epochs"), 32, 3),  # the router
                                     ("minilm", S("case_seeds") * S("router_ft_valid") * S("router_ft_epochs"), 32, 1)]),   # its checkpoints
-        # ch. 7's three cases. 71: MiniLM fine-tuned on the weak labels (its FIN_SIZES full row: 3,380 headlines, 3 epochs, 400 to
-        # validate at 2 checkpoints per epoch), the probe's embeddings and the labels of all ~4,080 headlines.
-        "71_cases_finance": (True, [("minilm", 3_380 * 3, 32, 3), ("minilm", 400 * 6, 32, 1), ("minilm", 2 * 4_080, 32, 1)]),
-        # 72: MiniLM's top layer of 6 fine-tuned on the CPU (FINETUNE_STEPS full 450 of 32 pairs, user and movie side: about half a
+        # ch. 7's three cases. 71: MiniLM fine-tuned on the weak labels (validated at 2 checkpoints per epoch), the probe's
+        # embeddings and the labels of all ~4,080 headlines.
+        "71_cases_finance": (True, [("minilm", S("fin_ft_train") * S("fin_ft_epochs"), 32, 3), ("minilm", S("fin_ft_valid") * 2 * S("fin_ft_epochs"), 32, 1),
+                                    ("minilm", 2 * 4_080, 32, 1)]),
+        # 72: MiniLM's top layer of 6 fine-tuned on the CPU (rec_ft_steps of 32 pairs, user and movie side: about half a
         # forward pass of the whole model per text), the five frozen layers run once over 943 users and 1,682 movies; MF is numpy.
-        "72_cases_recsys": ("cpu", [("minilm", S("case_seeds") * 450 * 32 * 2, 32, 0.5), ("minilm", 943 + 1_682, 32, 1)]),
+        "72_cases_recsys": ("cpu", [("minilm", S("case_seeds") * S("rec_ft_steps") * 32 * 2, 32, 0.5), ("minilm", 943 + 1_682, 32, 1)]),
         # 73: intent model and bi-encoder matcher fine-tuned on the CPU, per seed, on the ~600 training questions of ChatterBot's
-        # pairs (router_ft_epochs epochs; the matcher reads a 32-token question and a 64-token answer), the matcher's checkpoints
+        # pairs (qa_ft_epochs epochs; the matcher reads a 32-token question and a 64-token answer), the matcher's checkpoints
         # embed the 870 answers once per epoch, and SmolLM2 writes 2 x 16 replies from ~250-token prompts.
-        "73_cases_service_qa": ("cpu", [("minilm", S("case_seeds") * 600 * S("router_ft_epochs"), 32, 3),
-                                        ("minilm", S("case_seeds") * 600 * S("router_ft_epochs"), 96, 3),
-                                        ("minilm", S("case_seeds") * (S("router_ft_epochs") + 1) * 870, 64, 1),
+        "73_cases_service_qa": ("cpu", [("minilm", S("case_seeds") * 600 * S("qa_ft_epochs"), 32, 3),
+                                        ("minilm", S("case_seeds") * 600 * S("qa_ft_epochs"), 96, 3),
+                                        ("minilm", S("case_seeds") * (S("qa_ft_epochs") + 1) * 870, 64, 1),
                                         ("smollm2-135m", 32, 250, 1)]),
         "80_scale": (False, []),                                                         # selection at scale: CPU processes
     }

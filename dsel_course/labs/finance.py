@@ -24,10 +24,10 @@ from ..metrics import macro_f1   # chapter 4's macro-F1 (class codes 0..C-1)
 from .recsys import paired_verdict   # a direction only beyond two standard errors over seeds
 
 # %% auto #0
-__all__ = ['HAND_LABELS', 'HAND_LABELS_PASS2', 'FIN_SIZES', 'FIN_FT', 'TOPICS', 'SURGE_START', 'PSI_WATCH', 'PSI_ALARM',
-           'AUC_ALARM', 'lm_lexicon', 'weak_labels', 'load_headlines', 'hand_labels', 'agreement', 'bootstrap_verdict',
-           'fit_sentiment', 'fit_probe', 'sentiment_score', 'fin_size', 'finetune_sentiment', 'predict_sentiment',
-           'topic_of', 'plot_topic_sentiment', 'daily_negative', 'surge_alarm', 'alarm_report', 'topic_surge_alarm',
+__all__ = ['HAND_LABELS', 'HAND_LABELS_PASS2', 'FIN_FT', 'TOPICS', 'SURGE_START', 'PSI_WATCH', 'PSI_ALARM', 'AUC_ALARM',
+           'lm_lexicon', 'weak_labels', 'load_headlines', 'hand_labels', 'agreement', 'bootstrap_verdict',
+           'fit_sentiment', 'fit_probe', 'sentiment_score', 'finetune_sentiment', 'predict_sentiment', 'topic_of',
+           'plot_topic_sentiment', 'daily_negative', 'surge_alarm', 'alarm_report', 'topic_surge_alarm',
            'topic_alarm_report', 'psi', 'domain_auc', 'drift_table', 'RecencyWeighted', 'recency_experiment',
            'run_finance_case', 'plot_finance_case', 'step_finance_case']
 
@@ -136,29 +136,13 @@ def sentiment_score(model, # a fitted classifier with classes -1, 0, 1 and predi
 
 
 # %% ../../nbs/71_cases_finance.ipynb #69f0495a
-# This chapter's own sizes (read like dsel_course.core.SIZES rows: ci / quick / full, full scaled by DSEL_FULL_SCALE).
-FIN_SIZES = {
-    "fin_ft_train":  dict(ci=96,  quick=2_000, full=3_380),  # weak-labelled headlines the fine-tuned MiniLM trains on (full: every one not held out)
-    "fin_ft_valid":  dict(ci=64,  quick=400,   full=400),    # weak-labelled headlines held out to choose its checkpoint (never the hand labels)
-    "fin_ft_epochs": dict(ci=1,   quick=2,     full=3),      # passes over the training headlines
-}
 FIN_FT = dict(max_length=32, batch_size=32, lr=2e-4, evals_per_epoch=2)   # headlines are short; the service case's router recipe (chapter 7, 70)
-
-def fin_size(name:str, # a row of FIN_SIZES
-             mode:str|None=None, # a mode; None uses get_mode()
-            ) -> int:
-    "The size of `name` in the mode, `full` scaled by DSEL_FULL_SCALE as `dsel_course.core.size` does (never below the ci size)."
-    from dsel_course.core import full_scale
-    if name not in FIN_SIZES: raise KeyError(f"no size named {name!r} in FIN_SIZES (known: {', '.join(FIN_SIZES)})")
-    row = FIN_SIZES[name]; m = get_mode(mode); v = row[m]
-    if m == "full" and full_scale() < 1: v = int(max(row["ci"], min(v, round(v * full_scale()))))
-    return v
 
 def finetune_sentiment(g:pd.DataFrame, # from load_headlines (text, weak)
                        exclude_rows=(), # rows never trained or validated on (the hand-labelled ones)
                        seed:int=DEFAULT_SEED, # seeds the split, the sample, the head, dropout and batch order
                        *,
-                       mode:str|None=None, # sizes (FIN_SIZES)
+                       mode:str|None=None, # sizes (SIZES rows fin_ft_train, fin_ft_valid, fin_ft_epochs)
                        progress:bool=False, # tqdm bar over training steps
                       ) -> tuple:
     "Fine-tune MiniLM end to end on the weak labels: a class-balanced sample to train, a held-out weak-labelled sample to choose the checkpoint. Returns (model, history)."
@@ -166,12 +150,12 @@ def finetune_sentiment(g:pd.DataFrame, # from load_headlines (text, weak)
     from dsel_course.selection import ClassBalanced
     lab = g[~g["row"].isin(list(exclude_rows))].reset_index(drop=True)
     to_ds = lambda d: Dataset.from_dict(dict(text=d["text"].tolist(), label=(d["weak"].to_numpy() + 1).tolist()))   # classes 0, 1, 2 = negative, neutral, positive
-    perm = np.random.default_rng(seed).permutation(len(lab)); nv = fin_size("fin_ft_valid", mode)
+    perm = np.random.default_rng(seed).permutation(len(lab)); nv = size("fin_ft_valid", mode)
     valid, pool = to_ds(lab.iloc[np.sort(perm[:nv])]), to_ds(lab.iloc[np.sort(perm[nv:])])
-    idx = select(pool, ClassBalanced(), min(fin_size("fin_ft_train", mode), len(pool)), seed=seed, diversity=False).indices   # the probe is class-balanced too
+    idx = select(pool, ClassBalanced(), min(size("fin_ft_train", mode), len(pool)), seed=seed, diversity=False).indices   # the probe is class-balanced too
     import torch
     c0, nt = time.process_time(), torch.get_num_threads(); torch.set_num_threads(1)   # small batches: a second thread cost 7x the CPU on a shared 2-core machine, same model
-    try: model, hist = train_classifier(pool.select(np.sort(idx)), valid, "minilm", seed=seed, mode=mode, epochs=fin_size("fin_ft_epochs", mode), progress=progress, **FIN_FT)
+    try: model, hist = train_classifier(pool.select(np.sort(idx)), valid, "minilm", seed=seed, mode=mode, epochs=size("fin_ft_epochs", mode), progress=progress, **FIN_FT)
     finally: torch.set_num_threads(nt)
     hist["cpu_seconds"] = time.process_time() - c0
     return model, hist

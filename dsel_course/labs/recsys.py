@@ -17,12 +17,11 @@ from ..data import load_corpus
 from ..report import Report
 
 # %% auto #0
-__all__ = ['DATA_CHOICES', 'FINETUNE_STEPS', 'USER_TOKENS', 'ITEM_TOKENS', 'LABEL_CHOICES', 'temporal_split', 'load_interactions',
-           'top_k', 'ndcg_recall_at_k', 'Recency', 'InversePropensity', 'item_text', 'item_features',
-           'popularity_scores', 'train_mf', 'evaluate_scores', 'run_recsys_case', 'summarise', 'paired_verdict',
-           'plot_recsys_case', 'history_vectors', 'train_tower', 'tower_scores', 'zscore', 'history_texts',
-           'lower_states', 'top_embed', 'finetune_encoder', 'encoder_scores', 'finetune_steps', 'run_text_case',
-           'run_text_data_case', 'step_recsys_case']
+__all__ = ['DATA_CHOICES', 'USER_TOKENS', 'ITEM_TOKENS', 'LABEL_CHOICES', 'temporal_split', 'load_interactions', 'top_k',
+           'ndcg_recall_at_k', 'Recency', 'InversePropensity', 'item_text', 'item_features', 'popularity_scores',
+           'train_mf', 'evaluate_scores', 'run_recsys_case', 'summarise', 'paired_verdict', 'plot_recsys_case',
+           'history_vectors', 'train_tower', 'tower_scores', 'zscore', 'history_texts', 'lower_states', 'top_embed',
+           'finetune_encoder', 'encoder_scores', 'run_text_case', 'run_text_data_case', 'step_recsys_case']
 
 # %% ../../nbs/72_cases_recsys.ipynb #56276910
 # The selection protocol and registry: every choice of training rows goes through these.
@@ -455,28 +454,20 @@ def encoder_scores(layers, # top layers: fine-tuned (`finetune_encoder`) or Mini
     return (U @ V.T).numpy()
 
 # %% ../../nbs/72_cases_recsys.ipynb #e742576f
-FINETUNE_STEPS = dict(ci=5, quick=150, full=450)   # chapter-local sizes: fine-tuning steps of MiniLM's top layer (full: scaled by DSEL_FULL_SCALE like SIZES)
 USER_TOKENS, ITEM_TOKENS = 32, 32                  # tokens kept of a history text (about 3 titles) and of a movie text
-
-def finetune_steps(mode:str|None=None, # run mode
-                  ) -> int:
-    "The mode's fine-tuning steps; `full` is shrunk by DSEL_FULL_SCALE (never below ci), as `size` does."
-    from dsel_course.core import full_scale
-    m = get_mode(mode); v = FINETUNE_STEPS[m]
-    return int(max(FINETUNE_STEPS["ci"], round(v * full_scale()))) if m == "full" else v
 
 def run_text_case(mode:str|None=None, # run mode (users kept, training steps, seeds)
                   seeds:list|None=None, # seeds; None: size("case_seeds") seeds from DEFAULT_SEED
                   weights:tuple=(0, 0.1, 0.25, 0.5, 1.0), # candidate weights of the text score, chosen on validation users
                   tower_steps:int|None=None, # None: 300 (60 in ci)
-                  ft_steps:int|None=None, # fine-tuning steps of MiniLM's top layer; None: `finetune_steps(mode)`; 0: no fine-tuning
+                  ft_steps:int|None=None, # fine-tuning steps of MiniLM's top layer; None: `size("rec_ft_steps", mode)`; 0: no fine-tuning
                  ) -> pd.DataFrame:
     "MF, frozen-MiniLM text, the text tower trained on later behaviour, MiniLM fine-tuned on later behaviour, and MF + w·text for each: one row per (seed, model) with NDCG@10, recall@10, the <= 5-ratings and the unseen-item slices."
     from dsel_course.models import load_encoder
     mode = get_mode(mode); seeds = seeds or seed_list("case_seeds", mode)
     df, train, test, nu, ni = load_interactions(mode)
     F = item_features(df, ni); steps = int(np.ceil(size("rec_epochs", mode) * len(train) / 4096)); ts = tower_steps or (60 if mode == "ci" else 300)
-    fs = finetune_steps(mode) if ft_steps is None else ft_steps
+    fs = size("rec_ft_steps", mode) if ft_steps is None else ft_steps
     hist, later = temporal_split(train)                       # inside training: history -> later behaviour
     Uh_hist, Uh = history_vectors(hist, F, nu), history_vectors(train, F, nu)
     pairs = later[["user_id", "item_id"]].to_numpy(); rows = []

@@ -22,10 +22,10 @@ from .recsys import paired_verdict
 
 
 # %% auto #0
-__all__ = ['INTENT_FT', 'FT_EPOCHS', 'STOP', 'qa_pairs', 'split_by_question', 'intent_probe', 'retrieve_answers',
-           'mean_pool_classifier', 'finetune_intent', 'hit_rates', 'own_answer_ids', 'finetune_matcher',
-           'content_words', 'grounded', 'generate_answers', 'generate_and_ground', 'qa_system_eval', 'finetune_case',
-           'run_service_qa_case', 'step_service_qa_case']
+__all__ = ['INTENT_FT', 'STOP', 'qa_pairs', 'split_by_question', 'intent_probe', 'retrieve_answers', 'mean_pool_classifier',
+           'finetune_intent', 'hit_rates', 'own_answer_ids', 'finetune_matcher', 'content_words', 'grounded',
+           'generate_answers', 'generate_and_ground', 'qa_system_eval', 'finetune_case', 'run_service_qa_case',
+           'step_service_qa_case']
 
 # %% ../../nbs/73_cases_service_qa.ipynb #849d8728
 def qa_pairs(dedup:bool=True, # drop repeated (question, answer) pairs first
@@ -77,7 +77,6 @@ def retrieve_answers(questions:list, # new questions
 
 # %% ../../nbs/73_cases_service_qa.ipynb #35115ad8
 INTENT_FT = dict(max_length=32, batch_size=32, lr=1e-4)    # lr: 1e-4 against 5e-5 on the validation questions of split seed 42 (2 epochs): valid accuracy 0.815 vs 0.750
-FT_EPOCHS = {"ci": 1, "quick": 2}                          # epochs of both fine-tunes (full: size("router_ft_epochs"))
 
 def mean_pool_classifier(n_classes:int, # outputs of the head
                          W:np.ndarray|None=None, # (n_classes, 384) initial head weights (e.g. a probe's), None: random
@@ -114,7 +113,7 @@ def finetune_intent(train:pd.DataFrame, # rows with text, label (the training qu
                     n_classes:int, # classes of the head
                     seed:int=DEFAULT_SEED, # validation carve, head init, dropout and batch order
                     *,
-                    mode:str|None=None, # sizes the epochs (FT_EPOCHS) and, outside quick, the training questions
+                    mode:str|None=None, # sizes the epochs (size("qa_ft_epochs")) and, outside quick, the training questions
                     valid:float=0.15, # share of the training questions held out to choose the checkpoint
                    ) -> dict:
     "Fine-tune MiniLM end to end as the intent model (head warm-started from the probe, chapter 4's trainer, checkpoint on validation); test accuracy and macro-F1."
@@ -129,7 +128,7 @@ def finetune_intent(train:pd.DataFrame, # rows with text, label (the training qu
     else: W[p.classes_], b[p.classes_] = p.coef_, p.intercept_
     model, tok = mean_pool_classifier(n_classes, W, b)
     model, hist = train_classifier(_labelled(fit, n_classes), _labelled(va, n_classes), model=model, tokenizer=tok, seed=seed, mode=mode,
-                                   epochs=FT_EPOCHS.get(mode) or size("router_ft_epochs", mode), progress=False, cls_only=False, **INTENT_FT)
+                                   epochs=size("qa_ft_epochs", mode), progress=False, cls_only=False, **INTENT_FT)
     r = evaluate(model, tok, _labelled(test, n_classes), max_length=INTENT_FT["max_length"])
     return dict(accuracy=float(r["accuracy"]), macro_f1=float(r["macro_f1"]), valid_accuracy=float(hist["best"]["valid_accuracy"]), fit_rows=len(fit), epochs=hist["epochs"])
 
@@ -163,7 +162,7 @@ def finetune_matcher(train:pd.DataFrame, # rows with text, answer (the training 
                      answers:list, # the answer base searched at validation
                      seed:int=DEFAULT_SEED, # validation carve, batch order
                      *,
-                     mode:str|None=None, # sizes the epochs (FT_EPOCHS) and, outside quick, the training pairs
+                     mode:str|None=None, # sizes the epochs (size("qa_ft_epochs")) and, outside quick, the training pairs
                      valid:float=0.15, # share of the training questions that choose the checkpoint
                      lr:float=5e-5, # peak learning rate (AdamW, linear warm-up and decay)
                      batch_size:int=32, # pairs per step: each question's negatives are the batch's other answers
@@ -180,7 +179,7 @@ def finetune_matcher(train:pd.DataFrame, # rows with text, answer (the training 
     def val():
         A = _encode(model, tok, answers, 64); Q = _encode(model, tok, vq["text"].tolist(), 32)
         return hit_rates(np.argsort(-(Q @ A.T), axis=1, kind="stable")[:, :3], vown)
-    set_seed(seed); rng = np.random.default_rng(seed); epochs = FT_EPOCHS.get(mode) or size("router_ft_epochs", mode)
+    set_seed(seed); rng = np.random.default_rng(seed); epochs = size("qa_ft_epochs", mode)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01); total = epochs * int(np.ceil(len(fit) / batch_size))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: linear_warmup_decay(s, int(0.1 * total), total))
     qs, an = fit["text"].to_numpy(), fit["answer"].to_numpy(); hist = [dict(epoch=0, valid=val())]; best = (hist[0]["valid"], copy.deepcopy(model.state_dict()))
