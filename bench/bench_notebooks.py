@@ -32,6 +32,7 @@ def run_one(path: Path, mode: str, timeout: int, keep: Path | None = None) -> di
     nb = nbformat.read(path, as_version=4)
     env_before = os.environ.get("DSEL_MODE"); os.environ["DSEL_MODE"] = mode
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client.comm_open_handlers = {}   # no Output-widget emulation: its sends can stall the run (tools/nbclient_widget_stall.py)
     load0, t0, cpu, err = os.getloadavg(), time.perf_counter(), float("nan"), None
     try:
         with client.setup_kernel():

@@ -44,7 +44,9 @@ def execute(nb: dict, mode: str, cwd: Path, timeout: int) -> dict:
     keep = [c for c in node.cells if "skip-execution" not in c.metadata.get("tags", [])]
     run = nbformat.v4.new_notebook(cells=keep, metadata=node.metadata)
     os.environ["DSEL_MODE"] = mode
-    NotebookClient(run, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    client = NotebookClient(run, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
+    client.comm_open_handlers = {}   # no Output-widget emulation: its sends can stall the run (tools/nbclient_widget_stall.py)
+    client.execute()
     it = iter(run.cells)
     node.cells = [c if "skip-execution" in c.metadata.get("tags", []) else next(it) for c in node.cells]
     return node
