@@ -282,11 +282,11 @@ def _cost_jobs() -> dict:
         # forward pass of the whole model per text), the five frozen layers run once over 943 users and 1,682 movies; MF is numpy.
         "72_cases_recsys": ("cpu", [("minilm", S("case_seeds") * S("rec_ft_steps") * 32 * 2, 32, 0.5), ("minilm", 943 + 1_682, 32, 1)]),
         # 73: intent model and bi-encoder matcher fine-tuned on the CPU, per seed, on the ~600 training questions of ChatterBot's
-        # pairs (qa_ft_epochs epochs; the matcher reads a 32-token question and a 64-token answer), the matcher's checkpoints
-        # embed the 870 answers once per epoch, and SmolLM2 writes 2 x 16 replies from ~250-token prompts.
+        # pairs (qa_ft_epochs epochs; the matcher reads a 32-token question and a 32-token answer), the matcher's checkpoints
+        # embed the 870 answers (32 tokens) once per epoch, and SmolLM2 writes 2 x 16 replies from ~250-token prompts.
         "73_cases_service_qa": ("cpu", [("minilm", S("case_seeds") * 600 * S("qa_ft_epochs"), 32, 3),
-                                        ("minilm", S("case_seeds") * 600 * S("qa_ft_epochs"), 96, 3),
-                                        ("minilm", S("case_seeds") * (S("qa_ft_epochs") + 1) * 870, 64, 1),
+                                        ("minilm", S("case_seeds") * 600 * S("qa_ft_epochs"), 64, 3),
+                                        ("minilm", S("case_seeds") * (S("qa_ft_epochs") + 1) * 870, 32, 1),
                                         ("smollm2-135m", 32, 250, 1)]),
         "80_scale": (False, []),                                                         # selection at scale: CPU processes
     }

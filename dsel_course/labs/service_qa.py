@@ -22,10 +22,10 @@ from .recsys import paired_verdict
 
 
 # %% auto #0
-__all__ = ['INTENT_FT', 'STOP', 'qa_pairs', 'split_by_question', 'intent_probe', 'retrieve_answers', 'mean_pool_classifier',
-           'finetune_intent', 'hit_rates', 'own_answer_ids', 'finetune_matcher', 'content_words', 'grounded',
-           'generate_answers', 'generate_and_ground', 'qa_system_eval', 'finetune_case', 'run_service_qa_case',
-           'step_service_qa_case']
+__all__ = ['INTENT_FT', 'MATCHER_ANSWER_TOKENS', 'STOP', 'NEAR_DUP_COSINE', 'qa_pairs', 'split_by_question', 'probe_predictions',
+           'intent_probe', 'retrieve_answers', 'mean_pool_classifier', 'finetune_intent', 'hit_rates', 'own_answer_ids',
+           'finetune_matcher', 'content_words', 'grounded', 'generate_answers', 'generate_and_ground', 'qa_system_eval',
+           'finetune_case', 'nearest_train_cosine', 'confident_keep', 'run_service_qa_case', 'step_service_qa_case']
 
 # %% ../../nbs/73_cases_service_qa.ipynb #849d8728
 def qa_pairs(dedup:bool=True, # drop repeated (question, answer) pairs first
@@ -52,18 +52,26 @@ def split_by_question(q:pd.DataFrame, # from qa_pairs
 
 
 # %% ../../nbs/73_cases_service_qa.ipynb #dc62ce53
+def probe_predictions(train:pd.DataFrame, # rows with text, label
+                      test:pd.DataFrame, # rows with text, label
+                      seed:int=DEFAULT_SEED, # solver seed
+                      idx:np.ndarray|None=None, # rows of train to fit on (None: all)
+                     ) -> np.ndarray:
+    "The intent probe's predicted label for every test row: logistic regression on frozen MiniLM question embeddings."
+    from sklearn.linear_model import LogisticRegression
+    from dsel_course.core import one_blas_thread
+    tr = train if idx is None else train.iloc[idx]
+    X, Xt = embed_features(tr["text"].tolist(), max_length=32), embed_features(test["text"].tolist(), max_length=32)
+    with one_blas_thread(): return LogisticRegression(C=4.0, max_iter=2000, random_state=seed).fit(X, tr["label"]).predict(Xt)
+
 def intent_probe(train:pd.DataFrame, # rows with text, label
                  test:pd.DataFrame, # rows with text, label
                  n_classes:int, # classes the intent head is built for
                  seed:int=DEFAULT_SEED, # solver seed
                  idx:np.ndarray|None=None, # rows of train to fit on (None: all)
                 ) -> dict:
-    "Logistic regression on frozen MiniLM question embeddings: test accuracy and macro-F1 of the intent (answer-template family)."
-    from sklearn.linear_model import LogisticRegression
-    from dsel_course.core import one_blas_thread
-    tr = train if idx is None else train.iloc[idx]
-    X, Xt = embed_features(tr["text"].tolist(), max_length=32), embed_features(test["text"].tolist(), max_length=32)
-    with one_blas_thread(): p = LogisticRegression(C=4.0, max_iter=2000, random_state=seed).fit(X, tr["label"]).predict(Xt)
+    "Test accuracy and macro-F1 of the intent (answer-template family) predicted by `probe_predictions`."
+    p = probe_predictions(train, test, seed, idx)
     return dict(accuracy=float(np.mean(p == test["label"].to_numpy())), macro_f1=float(macro_f1(test["label"].to_numpy(), p, n_classes)))
 
 def retrieve_answers(questions:list, # new questions
@@ -134,16 +142,18 @@ def finetune_intent(train:pd.DataFrame, # rows with text, label (the training qu
 
 # %% ../../nbs/73_cases_service_qa.ipynb #66a67ce5
 def _encode(model, tok, texts:list, max_length:int, batch_size:int=128, grad:bool=False):
-    "L2-normalised mean-pooled vectors of `texts` (a torch tensor with grad, else a numpy array)."
+    "L2-normalised mean-pooled vectors of `texts` (a torch tensor with grad, else a numpy array from length-sorted batches, in the input order)."
     import torch
     from dsel_course.models import mean_pool
     if grad:
         b = tok(list(texts), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
         return torch.nn.functional.normalize(mean_pool(model(**b).last_hidden_state, b["attention_mask"]), dim=1)
-    model.eval(); out = []
+    model.eval(); texts = list(texts); out = np.zeros((len(texts), model.config.hidden_size), np.float32)
+    order = np.argsort([len(t) for t in texts], kind="stable")   # similar lengths together: little padding
     with torch.inference_mode():
-        for s in range(0, len(texts), batch_size): out.append(_encode(model, tok, texts[s:s + batch_size], max_length, grad=True).numpy())
-    return np.concatenate(out) if out else np.zeros((0, 384), np.float32)
+        for s in range(0, len(texts), batch_size):
+            i = order[s:s + batch_size]; out[i] = _encode(model, tok, [texts[j] for j in i], max_length, grad=True).numpy()
+    return out
 
 def hit_rates(top:np.ndarray, # (n, k) retrieved answer ids per question
               own:list, # per question, the set of its own answer ids
@@ -158,6 +168,8 @@ def own_answer_ids(df:pd.DataFrame, # rows with text, answer
     d = df.drop_duplicates("text").reset_index(drop=True); g = df.groupby("text")["answer"].agg(lambda s: {aid[a] for a in s})
     return d, [g[t] for t in d["text"]]
 
+MATCHER_ANSWER_TOKENS = 32   # tokens of an answer the matcher reads (training and search); see §2b
+
 def finetune_matcher(train:pd.DataFrame, # rows with text, answer (the training pairs)
                      answers:list, # the answer base searched at validation
                      seed:int=DEFAULT_SEED, # validation carve, batch order
@@ -167,8 +179,9 @@ def finetune_matcher(train:pd.DataFrame, # rows with text, answer (the training 
                      lr:float=5e-5, # peak learning rate (AdamW, linear warm-up and decay)
                      batch_size:int=32, # pairs per step: each question's negatives are the batch's other answers
                      temperature:float=0.05, # softmax temperature on cosine similarities
+                     answer_tokens:int=MATCHER_ANSWER_TOKENS, # tokens kept of an answer
                     ):
-    "A bi-encoder matcher: MiniLM fine-tuned on (question, best answer) pairs with in-batch negatives; returns (encode(texts, max_length) -> vectors, history)."
+    "A bi-encoder matcher: MiniLM fine-tuned on (question, best answer) pairs with in-batch negatives, answers read at `answer_tokens`; returns (encode(texts, max_length) -> vectors, history)."
     import copy, torch
     from dsel_course.core import set_seed
     from dsel_course.models import load_encoder
@@ -177,24 +190,27 @@ def finetune_matcher(train:pd.DataFrame, # rows with text, answer (the training 
     tok, enc = load_encoder("minilm", "cpu"); model = copy.deepcopy(enc)
     aid = {a: i for i, a in enumerate(answers)}; vq, vown = own_answer_ids(va, aid)
     def val():
-        A = _encode(model, tok, answers, 64); Q = _encode(model, tok, vq["text"].tolist(), 32)
-        return hit_rates(np.argsort(-(Q @ A.T), axis=1, kind="stable")[:, :3], vown)
+        A = _encode(model, tok, answers, answer_tokens); Q = _encode(model, tok, vq["text"].tolist(), 32)
+        return hit_rates(np.argsort(-(Q @ A.T), axis=1, kind="stable")[:, :3], vown), A
     set_seed(seed); rng = np.random.default_rng(seed); epochs = size("qa_ft_epochs", mode)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01); total = epochs * int(np.ceil(len(fit) / batch_size))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: linear_warmup_decay(s, int(0.1 * total), total))
-    qs, an = fit["text"].to_numpy(), fit["answer"].to_numpy(); hist = [dict(epoch=0, valid=val())]; best = (hist[0]["valid"], copy.deepcopy(model.state_dict()))
+    qs, an = fit["text"].to_numpy(), fit["answer"].to_numpy(); v, A = val(); hist = [dict(epoch=0, valid=v)]; best = (v, copy.deepcopy(model.state_dict()), A)
     for ep in range(epochs):
         model.train()
         order = rng.permutation(len(fit))
         for s in range(0, len(fit), batch_size):
-            i = order[s:s + batch_size]; S = _encode(model, tok, qs[i], 32, grad=True) @ _encode(model, tok, an[i], 64, grad=True).T / temperature
+            i = order[s:s + batch_size]; S = _encode(model, tok, qs[i], 32, grad=True) @ _encode(model, tok, an[i], answer_tokens, grad=True).T / temperature
             S = S.masked_fill(torch.from_numpy((an[i][:, None] == an[i][None, :]) & ~np.eye(len(i), dtype=bool)), -1e4)   # a copy of the positive is no negative
             loss = torch.nn.functional.cross_entropy(S, torch.arange(len(i))); loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-        hist.append(dict(epoch=ep + 1, valid=val(), loss=float(loss.detach())))
-        if hist[-1]["valid"] > best[0]: best = (hist[-1]["valid"], copy.deepcopy(model.state_dict()))
+        v, A = val(); hist.append(dict(epoch=ep + 1, valid=v, loss=float(loss.detach())))
+        if v > best[0]: best = (v, copy.deepcopy(model.state_dict()), A)
     model.load_state_dict(best[1]); model.eval()
-    return (lambda texts, max_length: _encode(model, tok, list(texts), max_length)), hist
+    def encode(texts, max_length):   # the answer base at answer_tokens: the best epoch's vectors, not computed again
+        texts = list(texts)
+        return best[2].copy() if max_length == answer_tokens and texts == list(answers) else _encode(model, tok, texts, max_length)
+    return encode, hist
 
 # %% ../../nbs/73_cases_service_qa.ipynb #4d04fde1
 _WORD = re.compile(r"[a-z0-9]+")
@@ -216,18 +232,23 @@ def grounded(answer:str, # a generated answer
 def generate_answers(questions:list, # new questions
                      passages:list, # per question, the retrieved passages (list of str)
                      max_new_tokens:int=32, # tokens generated per answer
+                     batch_size:int=8, # prompts generated together (left-padded); 1: one at a time
                     ) -> list:
     "Greedy answers of SmolLM2-135M-Instruct, prompted with the retrieved passages (its chat template)."
     import torch
     from dsel_course.models import load_causal_lm
+    if len(questions) != len(passages): raise ValueError(f"{len(questions)} questions but {len(passages)} passage lists: pass one list per question")
     model, tok = load_causal_lm("smollm2-135m"); out = []
-    for q, ps in zip(questions, passages):
-        ctx = "\n".join(f"- {p}" for p in ps)
-        msg = [{"role": "user", "content": f"Answer the question in one sentence, using only these passages.\nPassages:\n{ctx}\nQuestion: {q}"}]
-        ids = tok.apply_chat_template(msg, add_generation_prompt=True, return_tensors="pt")
-        if not isinstance(ids, torch.Tensor): ids = ids["input_ids"]
-        with torch.inference_mode(): g = model.generate(ids, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id)
-        out.append(tok.decode(g[0, ids.shape[1]:], skip_special_tokens=True).strip())
+    prompts = [tok.apply_chat_template([{"role": "user", "content": "Answer the question in one sentence, using only these passages.\nPassages:\n"
+                                         + "\n".join(f"- {p}" for p in ps) + f"\nQuestion: {q}"}], add_generation_prompt=True, tokenize=False)
+               for q, ps in zip(questions, passages)]
+    side = tok.padding_side; tok.padding_side = "left"   # the prompt's end next to the reply (the tokenizer is shared: restored below)
+    try:
+        for s in range(0, len(prompts), batch_size):
+            b = tok(prompts[s:s + batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
+            with torch.inference_mode(): g = model.generate(**b, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id)
+            out += [tok.decode(r[b["input_ids"].shape[1]:], skip_special_tokens=True).strip() for r in g]
+    finally: tok.padding_side = side
     return out
 
 
@@ -279,39 +300,70 @@ def finetune_case(q:pd.DataFrame, # from qa_pairs
         h1, hk = hit_rates(retrieve_answers(te1["text"].tolist(), ans, k), own); rt.append(dict(seed=seed, retriever="frozen MiniLM", hit_at_1=h1, hit_at_k=hk))
         if matcher:
             enc, hist = finetune_matcher(tr, ans, seed, mode=mode)
-            tops[seed] = np.argsort(-(enc(te1["text"].tolist(), 32) @ enc(ans, 64).T), axis=1, kind="stable")[:, :k]
+            tops[seed] = np.argsort(-(enc(te1["text"].tolist(), 32) @ enc(ans, MATCHER_ANSWER_TOKENS).T), axis=1, kind="stable")[:, :k]
             h1, hk = hit_rates(tops[seed], own)
             rt.append(dict(seed=seed, retriever="fine-tuned matcher", hit_at_1=h1, hit_at_k=hk, best_epoch=max(hist, key=lambda h: h["valid"])["epoch"]))
     return dict(intent=pd.DataFrame(it), retrieval=pd.DataFrame(rt), top=tops)
 
 # %% ../../nbs/73_cases_service_qa.ipynb #b37b124f
+NEAR_DUP_COSINE = 0.85   # a test question at least this close (frozen MiniLM cosine) to a training question is its near-duplicate
+
+def nearest_train_cosine(train:pd.DataFrame, # rows with text (the training questions)
+                         test:pd.DataFrame, # rows with text
+                        ) -> np.ndarray:
+    "For every test row, the highest cosine similarity between its question and any training question (frozen MiniLM, 32 tokens)."
+    X, Xt = embed_features(train["text"].tolist(), max_length=32), embed_features(test["text"].tolist(), max_length=32)
+    return (Xt @ X.T).max(axis=1)
+
+def confident_keep(train:pd.DataFrame, # rows with text, label
+                   seed:int=DEFAULT_SEED, # fold split and solver seed
+                  ) -> np.ndarray:
+    "Rows of `train` kept by the registered `label_noise` strategy (confident learning on out-of-fold probe probabilities, 5 folds or fewer for a small intent)."
+    from dsel_course.baseline import oof_proba
+    from dsel_course.selection import make_strategy
+    y = train["label"].to_numpy(); folds = int(min(5, np.unique(y, return_counts=True)[1].min()))
+    if folds < 2: raise ValueError("an intent has a single training row: confident learning needs >= 2 per intent (drop it, or merge intents)")
+    P = oof_proba(embed_features(train["text"].tolist(), max_length=32), y, features="given", folds=folds, seed=seed, C=4.0)
+    ds = Dataset.from_dict(dict(text=train["text"].tolist(), label=y.tolist(), oof_probs=P.tolist()))
+    return select(ds, make_strategy("label_noise"), 1.0, seed=seed, diversity=False).indices
+
 def run_service_qa_case(mode:str|None=None, # run mode
                         seeds:list|None=None, # None: size("case_seeds") seeds from DEFAULT_SEED
                         budgets:tuple=(42, 84, 168), # training pairs of the budget curve
+                        near_cosine:float=NEAR_DUP_COSINE, # threshold of a near-duplicate question
                        ) -> dict:
-    "Per seed: the intent probe on a raw random split vs the split by question; the budget curve (random vs class-balanced). DataFrames 'split' and 'budget'."
+    "Per seed, on the frozen probe: raw random split vs split by question; near-duplicates across the split; confident learning vs a random sample of the same size; the budget curve (random vs class-balanced). DataFrames 'split', 'near', 'confidence', 'budget'."
     mode = get_mode(mode); seeds = seeds or seed_list("case_seeds", mode)
-    raw, q = qa_pairs(dedup=False), qa_pairs(); C = int(q["label"].max()) + 1; sp, bu = [], []
+    raw, q = qa_pairs(dedup=False), qa_pairs(); C = int(q["label"].max()) + 1; sp, nd, cf, bu = [], [], [], []
     for seed in seeds:
         trr, ter = split_by_question(raw, seed, group=False); tr, te = split_by_question(q, seed)
         sp.append(dict(seed=seed, split="raw rows at random", copies=float(ter["text"].isin(trr["text"]).mean()), **intent_probe(trr, ter, C, seed)))
         sp.append(dict(seed=seed, split="distinct pairs, by question", copies=0.0, **intent_probe(tr, te, C, seed)))
+        ok = probe_predictions(tr, te, seed) == te["label"].to_numpy(); near = nearest_train_cosine(tr, te) >= near_cosine
+        for name, m in (("near-duplicate of a training question", near), ("no near-duplicate", ~near)):
+            nd.append(dict(seed=seed, questions=name, share=float(m.mean()), rows=int(m.sum()), accuracy=float(ok[m].mean()) if m.any() else np.nan))
         ds = Dataset.from_dict(dict(text=tr["text"].tolist(), label=tr["label"].tolist()))
+        keep = confident_keep(tr, seed)
+        for name, idx in (("all training pairs", None), ("confident learning (label_noise)", keep),
+                          ("random, same size", select(ds, RandomSample(), len(keep), seed=seed, diversity=False).indices)):
+            cf.append(dict(seed=seed, data=name, rows=len(tr) if idx is None else len(idx), **intent_probe(tr, te, C, seed, idx)))
         for b in budgets:
             for name, st in (("random", RandomSample()), ("class-balanced", ClassBalanced())):
                 bu.append(dict(seed=seed, budget=b, strategy=name, **intent_probe(tr, te, C, seed, select(ds, st, b, seed=seed, diversity=False).indices)))
-    return dict(split=pd.DataFrame(sp), budget=pd.DataFrame(bu))
+    return dict(split=pd.DataFrame(sp), near=pd.DataFrame(nd), confidence=pd.DataFrame(cf), budget=pd.DataFrame(bu))
 
 
 # %% ../../nbs/73_cases_service_qa.ipynb #dad84fc7
 def step_service_qa_case(report, # the tour's Report
                          mode:str, # run mode
                         ):
-    "ChatterBot (question, best answer) pairs: intent probe, retrieval hit rate, grounded rate of SmolLM2 replies, and the split and budget questions."
+    "ChatterBot (question, best answer) pairs: intent probe, retrieval hit rate, grounded rate of SmolLM2 replies, and the data questions (split, near-duplicates, confident learning, budget)."
     seeds = seed_list("tour_seeds", mode)
     s = qa_system_eval(qa_pairs(), seeds[0], n_generate=2 if mode == "ci" else 8)
     report.add_table(pd.DataFrame([{k: v for k, v in s.items() if k != "examples"}]), "the system of 000 §6.1: intent accuracy, retrieval hit rate, grounded rate of generated replies (token overlap)")
     res = run_service_qa_case(mode, seeds)
     report.add_table(res["split"].groupby("split", sort=False)[["accuracy", "macro_f1", "copies"]].mean().reset_index(), "split by question vs raw rows at random")
+    report.add_table(res["near"].groupby("questions", sort=False)[["share", "accuracy"]].mean().reset_index(), "test questions with a near-duplicate in training (cosine >= 0.85) vs the rest")
+    report.add_table(res["confidence"].groupby("data", sort=False)[["rows", "accuracy", "macro_f1"]].mean().reset_index(), "confident learning vs a random sample of the same size")
     report.add_table(res["budget"].groupby(["budget", "strategy"])[["accuracy", "macro_f1"]].mean().reset_index(), "class-balanced vs random training pairs")
 
