@@ -421,13 +421,14 @@ def finetune_encoder(user_states:tuple, # (states, mask) of the users' history t
                      temperature:float=0.05, # softmax temperature on cosine scores
                      model:str="minilm", # encoder alias
                      seed:int=DEFAULT_SEED, # batch order
+                     threads:int|None=None, # torch threads while training; None: the process's setting
                     ) -> tuple:
     "Fine-tune a copy of MiniLM's top `n_top` layers (shared by users and movies, a bi-encoder) with an in-batch softmax so each history text ranks its later movie first; returns (layers, loss per step)."
     import copy, torch
     from dsel_course.models import load_encoder
     if len(pairs) == 0: raise ValueError("no (user, later item) pairs to train on")
     (HU, MU), (HI, MI) = user_states, item_states
-    n_threads = torch.get_num_threads(); torch.set_num_threads(1)   # one thread: the machine's cores are shared
+    n_threads = torch.get_num_threads(); torch.set_num_threads(threads or n_threads)
     try:
         set_seed(seed); layers = copy.deepcopy(load_encoder(model, device="cpu")[1].encoder.layer[-n_top:]).train()
         if layers[0].attention.self.query.in_features != HU.shape[-1]: raise ValueError("the states do not match the encoder: compute them with lower_states(..., model=model)")
