@@ -12,7 +12,7 @@ A widget notebook used to stall here: 50_lab waited 899 s between two cells once
 of 4), kernel and client both idle. The cause is nbclient's emulation of the Output widget: it sends each captured output
 back to the kernel as a comm_msg on the shell channel while waiting on that channel for the execute_reply, and the
 wake-up is sometimes missed, so the reply sits unread until the timeout (nbclient#312). tools/nbclient_widget_stall.py
-reproduces it: a small widget notebook stalled in 10 of 20 runs with the emulation on and 0 of 20 with it off; 50_lab
+reproduces it: a small widget notebook stalled in 9 of 20 runs with the emulation on and 0 of 20 with it off; 50_lab
 itself, run as below with a 60 s cell timeout beside two busy loops (load ~3), waited for the timeout in 2 of 8 runs
 with it on (74 and 78 s instead of ~19) and in 0 of 8 with it off (18.5-19.8 s). The
 runner below turns it off (`comm_open_handlers = {}`; outputs written inside `with out:` become ordinary cell outputs).
