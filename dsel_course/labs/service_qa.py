@@ -19,6 +19,7 @@ from ..metrics import macro_f1
 from ..baseline import embed_features
 from ..selection import select, RandomSample, ClassBalanced, ExactDedup, texts_of, values_of
 from .recsys import paired_verdict
+from ..selection.leakage import overlap_checks
 
 
 # %% auto #0
@@ -340,8 +341,10 @@ def run_service_qa_case(mode:str|None=None, # run mode
         sp.append(dict(seed=seed, split="raw rows at random", copies=float(ter["text"].isin(trr["text"]).mean()), **intent_probe(trr, ter, C, seed)))
         sp.append(dict(seed=seed, split="distinct pairs, by question", copies=0.0, **intent_probe(tr, te, C, seed)))
         ok = probe_predictions(tr, te, seed) == te["label"].to_numpy(); near = nearest_train_cosine(tr, te) >= near_cosine
-        for name, m in (("near-duplicate of a training question", near), ("no near-duplicate", ~near)):
-            nd.append(dict(seed=seed, questions=name, share=float(m.mean()), rows=int(m.sum()), accuracy=float(ok[m].mean()) if m.any() else np.nan))
+        lex = overlap_checks(tr["text"].tolist(), te["text"].tolist()); lex = lex["exact"] | lex["near"]   # chapter 3's lexical audit (MinHash)
+        for name, m in (("near-duplicate of a training question", near), ("no near-duplicate", ~near), ("lexical near-duplicate (overlap_checks)", lex)):
+            nd.append(dict(seed=seed, questions=name, share=float(m.mean()), rows=int(m.sum()), accuracy=float(ok[m].mean()) if m.any() else np.nan,
+                           also_by_cosine=int((m & near).sum())))
         ds = Dataset.from_dict(dict(text=tr["text"].tolist(), label=tr["label"].tolist()))
         keep = confident_keep(tr, seed)
         for name, idx in (("all training pairs", None), ("confident learning (label_noise)", keep),
