@@ -24,9 +24,10 @@ from ..selection.leakage import overlap_checks
 
 # %% auto #0
 __all__ = ['INTENT_FT', 'MATCHER_ANSWER_TOKENS', 'STOP', 'NEAR_DUP_COSINE', 'qa_pairs', 'split_by_question', 'probe_predictions',
-           'intent_probe', 'retrieve_answers', 'mean_pool_classifier', 'finetune_intent', 'hit_rates', 'own_answer_ids',
-           'finetune_matcher', 'content_words', 'grounded', 'generate_answers', 'generate_and_ground', 'qa_system_eval',
-           'finetune_case', 'nearest_train_cosine', 'confident_keep', 'run_service_qa_case', 'step_service_qa_case']
+           'intent_probe', 'probe_scores', 'retrieve_answers', 'mean_pool_classifier', 'finetune_intent', 'hit_rates',
+           'own_answer_ids', 'finetune_matcher', 'content_words', 'grounded', 'generate_answers', 'generate_and_ground',
+           'qa_system_eval', 'finetune_case', 'nearest_train_cosine', 'confident_keep', 'run_service_qa_case',
+           'step_service_qa_case']
 
 # %% ../../nbs/73_cases_service_qa.ipynb #849d8728
 def qa_pairs(dedup:bool=True, # drop repeated (question, answer) pairs first
@@ -72,7 +73,13 @@ def intent_probe(train:pd.DataFrame, # rows with text, label
                  idx:np.ndarray|None=None, # rows of train to fit on (None: all)
                 ) -> dict:
     "Test accuracy and macro-F1 of the intent (answer-template family) predicted by `probe_predictions`."
-    p = probe_predictions(train, test, seed, idx)
+    return probe_scores(probe_predictions(train, test, seed, idx), test, n_classes)
+
+def probe_scores(p:np.ndarray, # predicted labels of the test rows
+                 test:pd.DataFrame, # rows with label
+                 n_classes:int, # classes of the intent
+                ) -> dict:
+    "Accuracy and macro-F1 of predictions `p` against the test labels."
     return dict(accuracy=float(np.mean(p == test["label"].to_numpy())), macro_f1=float(macro_f1(test["label"].to_numpy(), p, n_classes)))
 
 def retrieve_answers(questions:list, # new questions
@@ -333,27 +340,28 @@ def run_service_qa_case(mode:str|None=None, # run mode
                         budgets:tuple=(42, 84, 168), # training pairs of the budget curve
                         near_cosine:float=NEAR_DUP_COSINE, # threshold of a near-duplicate question
                        ) -> dict:
-    "Per seed, on the frozen probe: raw random split vs split by question; near-duplicates across the split; confident learning vs a random sample of the same size; the budget curve (random vs class-balanced). DataFrames 'split', 'near', 'confidence', 'budget'."
+    "Per seed, on the frozen probe: raw random split vs split by question; near-duplicates across the split; confident learning vs a random sample of the same size; the budget curve (random vs class-balanced). DataFrames 'split', 'near', 'confidence', 'budget'; 'kept': per seed, the training rows confident learning keeps."
     mode = get_mode(mode); seeds = seeds or seed_list("case_seeds", mode)
-    raw, q = qa_pairs(dedup=False), qa_pairs(); C = int(q["label"].max()) + 1; sp, nd, cf, bu = [], [], [], []
+    raw, q = qa_pairs(dedup=False), qa_pairs(); C = int(q["label"].max()) + 1; sp, nd, cf, bu, kept = [], [], [], [], {}
     for seed in seeds:
         trr, ter = split_by_question(raw, seed, group=False); tr, te = split_by_question(q, seed)
         sp.append(dict(seed=seed, split="raw rows at random", copies=float(ter["text"].isin(trr["text"]).mean()), **intent_probe(trr, ter, C, seed)))
-        sp.append(dict(seed=seed, split="distinct pairs, by question", copies=0.0, **intent_probe(tr, te, C, seed)))
-        ok = probe_predictions(tr, te, seed) == te["label"].to_numpy(); near = nearest_train_cosine(tr, te) >= near_cosine
+        p = probe_predictions(tr, te, seed); full = probe_scores(p, te, C)   # the probe on every training pair: fitted once, read three times
+        sp.append(dict(seed=seed, split="distinct pairs, by question", copies=0.0, **full))
+        ok = p == te["label"].to_numpy(); near = nearest_train_cosine(tr, te) >= near_cosine
         lex = overlap_checks(tr["text"].tolist(), te["text"].tolist()); lex = lex["exact"] | lex["near"]   # chapter 3's lexical audit (MinHash)
         for name, m in (("near-duplicate of a training question", near), ("no near-duplicate", ~near), ("lexical near-duplicate (overlap_checks)", lex)):
             nd.append(dict(seed=seed, questions=name, share=float(m.mean()), rows=int(m.sum()), accuracy=float(ok[m].mean()) if m.any() else np.nan,
                            also_by_cosine=int((m & near).sum())))
         ds = Dataset.from_dict(dict(text=tr["text"].tolist(), label=tr["label"].tolist()))
-        keep = confident_keep(tr, seed)
-        for name, idx in (("all training pairs", None), ("confident learning (label_noise)", keep),
-                          ("random, same size", select(ds, RandomSample(), len(keep), seed=seed, diversity=False).indices)):
-            cf.append(dict(seed=seed, data=name, rows=len(tr) if idx is None else len(idx), **intent_probe(tr, te, C, seed, idx)))
+        keep = kept[seed] = confident_keep(tr, seed)
+        cf.append(dict(seed=seed, data="all training pairs", rows=len(tr), **full))
+        for name, idx in (("confident learning (label_noise)", keep), ("random, same size", select(ds, RandomSample(), len(keep), seed=seed, diversity=False).indices)):
+            cf.append(dict(seed=seed, data=name, rows=len(idx), **intent_probe(tr, te, C, seed, idx)))
         for b in budgets:
             for name, st in (("random", RandomSample()), ("class-balanced", ClassBalanced())):
                 bu.append(dict(seed=seed, budget=b, strategy=name, **intent_probe(tr, te, C, seed, select(ds, st, b, seed=seed, diversity=False).indices)))
-    return dict(split=pd.DataFrame(sp), near=pd.DataFrame(nd), confidence=pd.DataFrame(cf), budget=pd.DataFrame(bu))
+    return dict(split=pd.DataFrame(sp), near=pd.DataFrame(nd), confidence=pd.DataFrame(cf), budget=pd.DataFrame(bu), kept=kept)
 
 
 # %% ../../nbs/73_cases_service_qa.ipynb #dad84fc7
